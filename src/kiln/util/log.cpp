@@ -1,0 +1,57 @@
+#include "kiln/util/log.h"
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <regex>
+
+namespace kiln::util {
+
+namespace {
+
+std::atomic<bool> g_debug{false};
+std::mutex g_mutex;
+
+} // namespace
+
+void set_debug(bool enabled)
+{
+  g_debug = enabled;
+}
+
+bool debug_enabled()
+{
+  return g_debug;
+}
+
+std::string redact(const std::string& text)
+{
+  // scheme://user:password@host → scheme://***@host
+  static const std::regex userinfo(R"(([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@)");
+  static const std::regex key_block(
+    R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)");
+  std::string out = std::regex_replace(text, userinfo, "$1***@");
+  return std::regex_replace(out, key_block, "***");
+}
+
+void debug(const std::string& line)
+{
+  if (!g_debug) {
+    return;
+  }
+  std::lock_guard lock(g_mutex);
+  std::cerr << "DEBUG: " << redact(line) << '\n';
+}
+
+void debug_call(const std::string& what, const std::string& outcome,
+                std::chrono::steady_clock::time_point start)
+{
+  if (!g_debug) {
+    return;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - start);
+  debug(what + ": " + outcome + " (" + std::to_string(ms.count()) + "ms)");
+}
+
+} // namespace kiln::util

@@ -1,0 +1,171 @@
+#include "kiln/buildkit/client.h"
+
+#include <grpcpp/client_context.h>
+
+#include "kiln/control.grpc.pb.h"
+#include "kiln/util/log.h"
+
+namespace kiln::buildkit {
+
+namespace {
+
+using util::Error;
+using util::ErrorKind;
+
+const char* code_name(grpc::StatusCode code)
+{
+  switch (code) {
+  case grpc::StatusCode::OK:
+    return "OK";
+  case grpc::StatusCode::CANCELLED:
+    return "Canceled";
+  case grpc::StatusCode::UNKNOWN:
+    return "Unknown";
+  case grpc::StatusCode::INVALID_ARGUMENT:
+    return "InvalidArgument";
+  case grpc::StatusCode::DEADLINE_EXCEEDED:
+    return "DeadlineExceeded";
+  case grpc::StatusCode::NOT_FOUND:
+    return "NotFound";
+  case grpc::StatusCode::ALREADY_EXISTS:
+    return "AlreadyExists";
+  case grpc::StatusCode::PERMISSION_DENIED:
+    return "PermissionDenied";
+  case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    return "ResourceExhausted";
+  case grpc::StatusCode::FAILED_PRECONDITION:
+    return "FailedPrecondition";
+  case grpc::StatusCode::ABORTED:
+    return "Aborted";
+  case grpc::StatusCode::OUT_OF_RANGE:
+    return "OutOfRange";
+  case grpc::StatusCode::UNIMPLEMENTED:
+    return "Unimplemented";
+  case grpc::StatusCode::INTERNAL:
+    return "Internal";
+  case grpc::StatusCode::UNAVAILABLE:
+    return "Unavailable";
+  case grpc::StatusCode::DATA_LOSS:
+    return "DataLoss";
+  case grpc::StatusCode::UNAUTHENTICATED:
+    return "Unauthenticated";
+  default:
+    return "Unknown";
+  }
+}
+
+store::Platform to_platform(const pb::Platform& p)
+{
+  store::Platform out;
+  out.os = p.os();
+  out.architecture = p.architecture();
+  out.variant = p.variant();
+  return out;
+}
+
+Worker to_worker(const moby::buildkit::v1::types::WorkerRecord& record)
+{
+  Worker w;
+  w.id = record.id();
+  w.labels.insert(record.labels().begin(), record.labels().end());
+  for (const auto& p : record.platforms()) {
+    w.platforms.push_back(to_platform(p));
+  }
+  for (const auto& g : record.gcpolicy()) {
+    GcPolicy policy;
+    policy.all = g.all();
+    policy.filters.assign(g.filters().begin(), g.filters().end());
+    policy.keep_duration_ns = g.keepduration();
+    policy.reserved_space = g.reservedspace();
+    policy.max_used_space = g.maxusedspace();
+    policy.min_free_space = g.minfreespace();
+    w.gc_policy.push_back(std::move(policy));
+  }
+  return w;
+}
+
+} // namespace
+
+Error from_status(const grpc::Status& status)
+{
+  ErrorKind kind = ErrorKind::internal;
+  switch (status.error_code()) {
+  case grpc::StatusCode::UNAVAILABLE:
+    kind = ErrorKind::unavailable;
+    break;
+  case grpc::StatusCode::DEADLINE_EXCEEDED:
+    kind = ErrorKind::timeout;
+    break;
+  case grpc::StatusCode::UNAUTHENTICATED:
+  case grpc::StatusCode::PERMISSION_DENIED:
+    kind = ErrorKind::auth;
+    break;
+  case grpc::StatusCode::INVALID_ARGUMENT:
+  case grpc::StatusCode::FAILED_PRECONDITION:
+  case grpc::StatusCode::NOT_FOUND:
+    kind = ErrorKind::invalid;
+    break;
+  case grpc::StatusCode::UNIMPLEMENTED:
+    kind = ErrorKind::unsupported;
+    break;
+  default:
+    break;
+  }
+  return Error{kind, std::string("rpc error: code = ") +
+                       code_name(status.error_code()) +
+                       " desc = " + status.error_message()};
+}
+
+class Client::Impl {
+public:
+  explicit Impl(std::shared_ptr<grpc::Channel> channel)
+    : m_stub(moby::buildkit::v1::Control::NewStub(std::move(channel)))
+  {
+  }
+
+  std::unique_ptr<moby::buildkit::v1::Control::Stub> m_stub;
+};
+
+Client::Client(std::shared_ptr<grpc::Channel> channel)
+  : m_impl(std::make_unique<Impl>(std::move(channel)))
+{
+}
+
+Client::~Client() = default;
+
+util::Result<DaemonInfo> Client::describe(util::Deadline deadline)
+{
+  auto start = util::Clock::now();
+  DaemonInfo info;
+
+  grpc::ClientContext workers_ctx;
+  workers_ctx.set_deadline(util::to_system(deadline));
+  moby::buildkit::v1::ListWorkersRequest workers_req;
+  moby::buildkit::v1::ListWorkersResponse workers_resp;
+  grpc::Status status =
+    m_impl->m_stub->ListWorkers(&workers_ctx, workers_req, &workers_resp);
+  util::debug_call("ListWorkers", status.ok() ? "ok" : status.error_message(),
+                   start);
+  if (!status.ok()) {
+    return from_status(status);
+  }
+  for (const auto& record : workers_resp.record()) {
+    info.workers.push_back(to_worker(record));
+  }
+
+  start = util::Clock::now();
+  grpc::ClientContext info_ctx;
+  info_ctx.set_deadline(util::to_system(deadline));
+  moby::buildkit::v1::InfoRequest info_req;
+  moby::buildkit::v1::InfoResponse info_resp;
+  status = m_impl->m_stub->Info(&info_ctx, info_req, &info_resp);
+  util::debug_call("Info", status.ok() ? "ok" : status.error_message(), start);
+  if (status.ok()) {
+    info.version = info_resp.buildkitversion().version();
+  } else if (status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+    return from_status(status);
+  }
+  return info;
+}
+
+} // namespace kiln::buildkit

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/buildkit/client.h"
+#include "kiln/store/node_group.h"
+#include "kiln/util/fd.h"
+#include "kiln/util/result.h"
+
+namespace kiln::driver {
+
+/// What a status query of one node found.
+struct NodeStatus {
+  bool running = false;
+  /// Why the node is not running, in one line; empty when running.
+  std::string reason;
+  util::ErrorKind kind = util::ErrorKind::internal;
+  /// The daemon's BuildKit version, e.g. `v0.32.2`.
+  std::string version;
+  std::vector<store::Platform> platforms;
+  std::map<std::string, std::string> labels;
+  std::vector<buildkit::GcPolicy> gc_policy;
+  /// The round trip of the daemon's first HTTP/2 answer, when measured.
+  std::chrono::microseconds round_trip{0};
+};
+
+/// The status of a node whose query failed with `error`.
+NodeStatus inactive(const util::Error& error);
+
+/// How kiln reaches the daemon of one builder node. One implementation
+/// per driver; only the factory below is public.
+class Driver {
+public:
+  virtual ~Driver() = default;
+
+  /// Queries the node's daemon; never blocks past `deadline`.
+  virtual NodeStatus status(util::Deadline deadline) = 0;
+
+  /// Returns whether builds load their result into the Docker Engine
+  /// when no output is given.
+  [[nodiscard]] virtual bool default_load() const = 0;
+};
+
+/// The driver names kiln knows.
+const std::vector<std::string>& driver_names();
+
+/// Checks `node`'s endpoint and options for driver `name`; throws
+/// `util::UserError` naming the bad value.
+void validate(const std::string& name, const store::Node& node);
+
+/// Creates the driver `name` for `node`; throws `util::UserError` for an
+/// unknown driver or bad options.
+std::unique_ptr<Driver> make_driver(const std::string& name,
+                                    const store::Node& node);
+
+namespace detail {
+
+/// Creates the remote driver (remote.cpp).
+std::unique_ptr<Driver> make_remote(const store::Node& node);
+/// Validates remote driver options (remote.cpp).
+void validate_remote(const store::Node& node);
+
+} // namespace detail
+
+} // namespace kiln::driver

@@ -115,6 +115,10 @@ int run_app(std::vector<std::string> args)
     }
     throw util::UserError(unknown_command_message(extras.front()));
   } catch (const CLI::RequiredError& e) {
+    auto extras = app.remaining();
+    if (app.get_subcommands().empty() && !extras.empty()) {
+      throw util::UserError(unknown_command_message(extras.front()));
+    }
     if (app.get_subcommands().empty()) {
       std::cerr << app.help();
       return 1;

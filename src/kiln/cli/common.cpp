@@ -113,7 +113,7 @@ query_nodes(const std::vector<Builder>& builders,
   for (size_t i = 0; i < builders.size(); ++i) {
     auto& row = out.emplace_back();
     for (size_t j = 0; j < builders[i].group.nodes.size(); ++j) {
-      row.push_back({&builders[i].group.nodes[j], futures[i][j].get()});
+      row.push_back({builders[i].group.nodes[j], futures[i][j].get()});
     }
   }
   return out;

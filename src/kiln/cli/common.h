@@ -48,7 +48,7 @@ Builder load_builder(const store::Store& store, const std::string& name);
 
 /// One node's status query, run with the others in parallel.
 struct NodeReport {
-  const store::Node* node = nullptr;
+  store::Node node;
   driver::NodeStatus status;
 };
 

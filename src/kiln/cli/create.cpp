@@ -246,9 +246,12 @@ void add_create(CLI::App& app, const Globals& globals)
   cmd->add_option("--name", o->name, "Builder instance name");
   cmd->add_option("--driver", o->driver, "Driver to use (available: remote)");
   cmd->add_option("--node", o->node, "Create/modify node with given name");
-  cmd->add_option("--platform", o->platforms,
-                  "Fixed platforms for current node");
-  cmd->add_option("--driver-opt", o->driver_opts, "Options for the driver");
+  cmd
+    ->add_option("--platform", o->platforms,
+                 "Fixed platforms for current node")
+    ->allow_extra_args(false);
+  cmd->add_option("--driver-opt", o->driver_opts, "Options for the driver")
+    ->allow_extra_args(false);
   cmd->add_option("--buildkitd-flags", o->buildkitd_flags,
                   "BuildKit daemon flags (not for remote builders)");
   cmd->add_option("--buildkitd-config,--config", o->buildkitd_config,

@@ -64,7 +64,7 @@ std::string time_text(std::chrono::system_clock::time_point t)
 
 void write_node(std::ostringstream& w, const NodeReport& r)
 {
-  const store::Node& n = *r.node;
+  const store::Node& n = r.node;
   const driver::NodeStatus& s = r.status;
   w << "Name:\t" << n.name << '\n';
   w << "Endpoint:\t" << n.endpoint << '\n';

@@ -26,8 +26,8 @@ std::string status_text(const driver::NodeStatus& s)
 nlohmann::json node_json(const NodeReport& r)
 {
   nlohmann::json n;
-  n["Name"] = r.node->name;
-  n["Endpoint"] = r.node->endpoint;
+  n["Name"] = r.node.name;
+  n["Endpoint"] = r.node.endpoint;
   n["Status"] = status_text(r.status);
   if (!r.status.version.empty()) {
     n["Version"] = r.status.version;
@@ -41,8 +41,8 @@ nlohmann::json node_json(const NodeReport& r)
     }
   }
   n["Platforms"] = platforms;
-  if (!r.node->driver_opts.empty()) {
-    n["DriverOpts"] = r.node->driver_opts;
+  if (!r.node.driver_opts.empty()) {
+    n["DriverOpts"] = r.node.driver_opts;
   }
   if (!r.status.running) {
     n["Err"] = r.status.reason;
@@ -100,9 +100,9 @@ void run_ls(const LsOptions& opts)
       text += g.name + (g.name == current ? "*" : "") + "\t" + g.driver +
               "\t\t\t\n";
       for (const auto& r : reports[i]) {
-        text += " \\_ " + r.node->name + "\t \\_ " + r.node->endpoint + "\t" +
+        text += " \\_ " + r.node.name + "\t \\_ " + r.node.endpoint + "\t" +
                 status_text(r.status) + "\t" + r.status.version + "\t" +
-                format_platforms(*r.node, r.status.platforms) + "\n";
+                format_platforms(r.node, r.status.platforms) + "\n";
       }
     }
     std::cout << util::tabwrite(text, 10, 3);
@@ -121,7 +121,7 @@ void run_ls(const LsOptions& opts)
   for (size_t i = 0; i < builders.size(); ++i) {
     for (const auto& r : reports[i]) {
       if (!r.status.running) {
-        note(builders[i].group.name + " (" + r.node->name +
+        note(builders[i].group.name + " (" + r.node.name +
              ") inactive: " + r.status.reason);
       }
     }

@@ -79,6 +79,16 @@ void run_ls(const LsOptions& opts)
 
   auto reports = query_nodes(builders, timeout);
 
+  // The Engine's own builder is listed when its Engine answers, or when
+  // it is the current builder so that the `*` has somewhere to go.
+  const auto& engine_reports = reports.back();
+  bool engine_up =
+    !engine_reports.empty() && engine_reports.front().status.running;
+  if (!engine_up && builders.back().group.name != current) {
+    builders.pop_back();
+    reports.pop_back();
+  }
+
   if (opts.format == "json") {
     for (size_t i = 0; i < builders.size(); ++i) {
       nlohmann::json b;
@@ -97,8 +107,8 @@ void run_ls(const LsOptions& opts)
       "NAME/NODE\tDRIVER/ENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS\n";
     for (size_t i = 0; i < builders.size(); ++i) {
       const auto& g = builders[i].group;
-      text += g.name + (g.name == current ? "*" : "") + "\t" + g.driver +
-              "\t\t\t\n";
+      text +=
+        g.name + (g.name == current ? "*" : "") + "\t" + g.driver + "\t\t\t\n";
       for (const auto& r : reports[i]) {
         text += " \\_ " + r.node.name + "\t \\_ " + r.node.endpoint + "\t" +
                 status_text(r.status) + "\t" + r.status.version + "\t" +

@@ -14,6 +14,22 @@ NodeStatus inactive(const util::Error& error)
   return status;
 }
 
+NodeStatus running(const buildkit::DaemonInfo& info)
+{
+  NodeStatus status;
+  status.running = true;
+  status.version = info.version;
+  for (const auto& worker : info.workers) {
+    status.platforms.insert(status.platforms.end(), worker.platforms.begin(),
+                            worker.platforms.end());
+  }
+  if (!info.workers.empty()) {
+    status.labels = info.workers.front().labels;
+    status.gc_policy = info.workers.front().gc_policy;
+  }
+  return status;
+}
+
 const std::vector<std::string>& driver_names()
 {
   static const std::vector<std::string> names = {"remote"};
@@ -28,8 +44,7 @@ void check_known(const std::string& name)
   if (std::find(names.begin(), names.end(), name) != names.end()) {
     return;
   }
-  if (name == "docker" || name == "docker-container" ||
-      name == "kubernetes") {
+  if (name == "docker" || name == "docker-container" || name == "kubernetes") {
     throw util::UserError("driver " + util::quote(name) +
                           " is not supported by kiln yet; use --driver "
                           "remote");
@@ -48,6 +63,10 @@ void validate(const std::string& name, const store::Node& node)
 std::unique_ptr<Driver> make_driver(const std::string& name,
                                     const store::Node& node)
 {
+  // The Docker context's own builder is never created, only found.
+  if (name == "docker") {
+    return detail::make_docker(node);
+  }
   check_known(name);
   return detail::make_remote(node);
 }

@@ -31,6 +31,11 @@ struct NodeStatus {
 /// The status of a node whose query failed with `error`.
 NodeStatus inactive(const util::Error& error);
 
+/// The status of a running node whose daemon described itself as `info`:
+/// its version, every worker's platforms, the first worker's labels and
+/// GC policy.
+NodeStatus running(const buildkit::DaemonInfo& info);
+
 /// How kiln reaches the daemon of one builder node. One implementation
 /// per driver; only the factory below is public.
 class Driver {
@@ -59,6 +64,8 @@ std::unique_ptr<Driver> make_driver(const std::string& name,
 
 namespace detail {
 
+/// Creates the docker driver (docker.cpp).
+std::unique_ptr<Driver> make_docker(const store::Node& node);
 /// Creates the remote driver (remote.cpp).
 std::unique_ptr<Driver> make_remote(const store::Node& node);
 /// Validates remote driver options (remote.cpp).

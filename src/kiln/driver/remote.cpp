@@ -45,8 +45,8 @@ RemoteOptions parse_options(const store::Node& node,
   for (const auto& [key, value] : node.driver_opts) {
     if (key == "cacert" || key == "cert" || key == "key") {
       if (!std::filesystem::path(value).is_absolute()) {
-        throw UserError("non-absolute path " + quote(value) +
-                        " provided for " + key);
+        throw UserError("non-absolute path " + quote(value) + " provided for " +
+                        key);
       }
       std::string& slot = key == "cacert" ? out.tls.ca_cert
                           : key == "cert" ? out.tls.cert
@@ -85,7 +85,7 @@ RemoteOptions parse_options(const store::Node& node,
     throw UserError("tls enabled, but missing keys " + list);
   }
   if (endpoint.scheme != connect::Scheme::tcp) {
-    throw UserError("TLS driver options need a tcp:// endpoint, not " +
+    throw UserError("tls driver options need a tcp:// endpoint, not " +
                     quote(endpoint.raw));
   }
   if (out.tls.server_name.empty()) {
@@ -99,18 +99,17 @@ public:
   explicit RemoteDriver(const store::Node& node)
     : m_endpoint(connect::parse_endpoint(node.endpoint)),
       m_options(parse_options(node, m_endpoint))
-  {
-  }
+  {}
 
   NodeStatus status(util::Deadline deadline) override
   {
     auto scheme = m_endpoint.scheme;
     if (scheme != connect::Scheme::unix_socket &&
         scheme != connect::Scheme::tcp) {
-      return inactive({util::ErrorKind::unsupported,
-                       std::string("connecting through ") +
-                         connect::to_string(scheme) +
-                         ":// is not supported by kiln yet"});
+      return inactive(
+        {util::ErrorKind::unsupported, std::string("connecting through ") +
+                                         connect::to_string(scheme) +
+                                         ":// is not supported by kiln yet"});
     }
 
     connect::TlsFiles files;
@@ -132,19 +131,8 @@ public:
       return inactive(info.error());
     }
 
-    NodeStatus status;
-    status.running = true;
-    status.version = info->version;
+    NodeStatus status = running(*info);
     status.round_trip = probed->round_trip;
-    for (const auto& worker : info->workers) {
-      status.platforms.insert(status.platforms.end(),
-                              worker.platforms.begin(),
-                              worker.platforms.end());
-    }
-    if (!info->workers.empty()) {
-      status.labels = info->workers.front().labels;
-      status.gc_policy = info->workers.front().gc_policy;
-    }
     return status;
   }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kiln/buildkit/client.h"
+#include "kiln/connect/endpoint.h"
 #include "kiln/store/node_group.h"
 #include "kiln/util/fd.h"
 #include "kiln/util/result.h"
@@ -64,6 +65,10 @@ std::unique_ptr<Driver> make_driver(const std::string& name,
 
 namespace detail {
 
+/// Queries a node whose `endpoint` is reached through a helper process
+/// (helper_status.cpp); the helper is ended before this returns.
+NodeStatus status_via_helper(const connect::Endpoint& endpoint,
+                             util::Deadline deadline);
 /// Creates the docker driver (docker.cpp).
 std::unique_ptr<Driver> make_docker(const store::Node& node);
 /// Creates the remote driver (remote.cpp).

@@ -6,6 +6,7 @@
 #include "kiln/buildkit/client.h"
 #include "kiln/connect/channel.h"
 #include "kiln/connect/endpoint.h"
+#include "kiln/connect/helper.h"
 #include "kiln/connect/probe.h"
 #include "kiln/connect/tls.h"
 #include "kiln/driver/driver.h"
@@ -103,13 +104,8 @@ public:
 
   NodeStatus status(util::Deadline deadline) override
   {
-    auto scheme = m_endpoint.scheme;
-    if (scheme != connect::Scheme::unix_socket &&
-        scheme != connect::Scheme::tcp) {
-      return inactive(
-        {util::ErrorKind::unsupported, std::string("connecting through ") +
-                                         connect::to_string(scheme) +
-                                         ":// is not supported by kiln yet"});
+    if (connect::needs_helper(m_endpoint)) {
+      return status_via_helper(m_endpoint, deadline);
     }
 
     connect::TlsFiles files;

@@ -1,0 +1,79 @@
+// Status of a node reached through a helper process (docker exec,
+// kubectl exec, ssh), shared by every driver that uses one.
+#include <thread>
+
+#include "kiln/buildkit/client.h"
+#include "kiln/connect/channel.h"
+#include "kiln/connect/helper.h"
+#include "kiln/driver/driver.h"
+#include "kiln/util/error.h"
+#include "kiln/util/log.h"
+#include "kiln/util/process.h"
+
+namespace kiln::driver::detail {
+
+namespace {
+
+// How long a helper that already lost its connection gets to exit and
+// say why, before kiln reports what it has.
+constexpr auto k_exit_grace = std::chrono::milliseconds(500);
+
+std::string helper_reason(util::StdioProcess& proc, const util::Error& error)
+{
+  auto until = util::Clock::now() + k_exit_grace;
+  while (!proc.exited() && util::Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::string said = proc.last_error_line();
+  std::string how = proc.exit_text();
+  std::string out = "helper " + util::quote(proc.command());
+  if (!how.empty()) {
+    out += " ended (" + how + ")";
+  } else {
+    out += " gave no answer: " + error.message;
+  }
+  if (!said.empty()) {
+    out += ": " + said;
+  }
+  return out;
+}
+
+} // namespace
+
+NodeStatus status_via_helper(const connect::Endpoint& endpoint,
+                             util::Deadline deadline)
+{
+  auto start = util::Clock::now();
+  auto budget =
+    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - start);
+  auto argv = connect::helper_command(endpoint, budget);
+  auto proc = util::StdioProcess::start(argv);
+  if (!proc.ok()) {
+    util::debug_call("start helper " + argv.front(), proc.error().message,
+                     start);
+    return inactive(proc.error());
+  }
+
+  // The channel owns the connection; it must be gone before the helper
+  // is waited for, or the helper never sees the end of its input.
+  util::Result<buildkit::DaemonInfo> info =
+    util::Error{util::ErrorKind::internal, "not asked"};
+  {
+    buildkit::Client client(connect::channel_from_fd(
+      (*proc)->take_connection().release(), "localhost"));
+    info = client.describe(deadline);
+  }
+  if (!info.ok()) {
+    auto kind = info.error().kind;
+    std::string reason = helper_reason(**proc, info.error());
+    util::debug_call("helper " + (*proc)->command(), reason, start);
+    return inactive({kind, reason});
+  }
+
+  NodeStatus status = running(*info);
+  status.round_trip = std::chrono::duration_cast<std::chrono::microseconds>(
+    util::Clock::now() - start);
+  return status;
+}
+
+} // namespace kiln::driver::detail

@@ -227,7 +227,8 @@ rig_buildx() {
 
 # Prints the buildctl flags that reach `addr`, given the daemon's own
 # flags: the CA is taken from the directory of --tlscert, and a client
-# cert from there too when the daemon verifies clients (--tlscacert).
+# cert from there too when the daemon verifies clients (--tlscacert),
+# or from the sibling client/ directory of the guide's layout.
 _rig_client_flags() {
   local addr="$1"
   shift
@@ -245,8 +246,12 @@ _rig_client_flags() {
     local dir
     dir="$(dirname "$cert")"
     flags+=(--tlscacert "$dir/ca.pem")
-    if [[ -n "$cacert" ]]; then
+    if [[ -n "$cacert" && -f "$dir/client.pem" ]]; then
       flags+=(--tlscert "$dir/client.pem" --tlskey "$dir/client-key.pem")
+    elif [[ -n "$cacert" ]]; then
+      # The guide's layout (`kiln certs create`): daemon/ and client/.
+      dir="$(dirname "$dir")/client"
+      flags+=(--tlscert "$dir/cert.pem" --tlskey "$dir/key.pem")
     fi
   fi
   printf '%s\n' "${flags[*]}"
@@ -311,6 +316,94 @@ rig_start_buildkitd() {
     sleep 0.2
   done
   rig_fail "buildkitd $name did not answer within ${RIG_START_TIMEOUT}s"
+}
+
+# Stops the daemon `name` (SIGTERM, then SIGKILL) and waits for it, so
+# that a test can check what kiln says once it is gone.
+rig_stop_buildkitd() {
+  local name="$1"
+  local pid="${RIG_DAEMON_PID[$name]:?no daemon $name}"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + RIG_STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rig_log "buildkitd $name stopped (pid $pid)"
+}
+
+# Skips unless $KILN names the kiln binary under test.
+rig_require_kiln() {
+  if [[ -z "${KILN:-}" || ! -x "$KILN" ]]; then
+    rig_skip "KILN does not name the kiln binary (KILN='${KILN:-}')"
+  fi
+}
+
+# Prints the current time in milliseconds.
+rig_now_ms() {
+  local ns
+  ns="$(date +%s%N)"
+  printf '%s\n' "$((ns / 1000000))"
+}
+
+# Runs `command...`, keeping its stdout in RIG_OUT, stderr in RIG_ERR,
+# exit status in RIG_RC and wall time in RIG_MS; never fails itself.
+rig_run() {
+  _rig_require_test_shell rig_run
+  local out="$RIG_TMP/run.out" err="$RIG_TMP/run.err" start
+  start="$(rig_now_ms)"
+  RIG_RC=0
+  "$@" >"$out" 2>"$err" || RIG_RC=$?
+  RIG_MS=$(($(rig_now_ms) - start))
+  RIG_OUT="$(<"$out")"
+  RIG_ERR="$(<"$err")"
+}
+
+# Runs `command...` like rig_run and fails the test unless it succeeded.
+rig_run_ok() {
+  rig_run "$@"
+  if ((RIG_RC != 0)); then
+    rig_fail "'$*' exited $RIG_RC; stdout: $RIG_OUT; stderr: $RIG_ERR"
+  fi
+}
+
+# Fails the test unless `text` contains `needle`; `what` names the text.
+rig_expect_contains() {
+  local text="$1" needle="$2" what="$3"
+  if [[ "$text" != *"$needle"* ]]; then
+    rig_fail "$what lacks '$needle'; it was:"$'\n'"$text"
+  fi
+}
+
+# Fails the test if `text` contains `needle`; `what` names the text.
+rig_expect_lacks() {
+  local text="$1" needle="$2" what="$3"
+  if [[ "$text" == *"$needle"* ]]; then
+    rig_fail "$what should not contain '$needle'; it was:"$'\n'"$text"
+  fi
+}
+
+# Prints the one line of `text` that contains `needle`; fails the test
+# when no line or several lines do.
+rig_line_with() {
+  local text="$1" needle="$2" lines count
+  lines="$(grep -F -- "$needle" <<<"$text" || true)"
+  count="$(grep -c . <<<"$lines" || true)"
+  if ((count != 1)); then
+    rig_fail "expected one line with '$needle', found $count in:"$'\n'"$text"
+  fi
+  printf '%s\n' "$lines"
+}
+
+# Fails the test unless the last command took at most `max_ms`
+# milliseconds (RIG_MS from rig_run); `what` names it.
+rig_expect_within() {
+  local max_ms="$1" what="$2"
+  if ((RIG_MS > max_ms)); then
+    rig_fail "$what took ${RIG_MS}ms, more than ${max_ms}ms"
+  fi
+  rig_log "$what took ${RIG_MS}ms (limit ${max_ms}ms)"
 }
 
 _rig_show_log() {

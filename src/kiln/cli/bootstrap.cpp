@@ -22,8 +22,8 @@ driver::NodeStatus wait_for(const Builder& builder, const store::Node& node,
   while (true) {
     driver::NodeStatus status;
     try {
-      status = driver::make_driver(builder.group.driver, node)
-                 ->status(deadline);
+      status =
+        driver::make_driver(builder.group.driver, node)->status(deadline);
     } catch (const util::UserError& e) {
       return driver::inactive({util::ErrorKind::invalid, e.what()});
     }

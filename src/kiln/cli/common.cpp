@@ -24,8 +24,10 @@ std::chrono::milliseconds parse_duration(const std::string& text)
     }
     double value = std::stod((*it)[1]);
     std::string unit = (*it)[2];
-    double scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000
-                                                                       : 3600000;
+    double scale = unit == "ms"  ? 1
+                   : unit == "s" ? 1000
+                   : unit == "m" ? 60000
+                                 : 3600000;
     total_ms += value * scale;
     consumed += it->length();
   }

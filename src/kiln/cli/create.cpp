@@ -1,5 +1,6 @@
 // `create`: add a builder, or a node to one (`--append`), or take a node
 // out (`--leave`). Everything is checked before the store is written.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -66,10 +67,13 @@ parse_platforms(const std::vector<std::string>& raw)
   return out;
 }
 
+// Returns the first free `<name><digit…>` node name, in lowercase as
+// nodes are filed (Buildx would reuse `mybuilder0` for `MyBuilder`).
 std::string next_node_name(const store::NodeGroup& group)
 {
+  std::string base = store::normalize_name(group.name);
   for (int i = 0;; ++i) {
-    std::string name = group.name + std::to_string(i);
+    std::string name = base + std::to_string(i);
     if (group.find_node(name) == nullptr) {
       return name;
     }
@@ -95,8 +99,7 @@ void run_leave(const CreateOptions& opts)
   auto it = std::find_if(nodes.begin(), nodes.end(),
                          [&](const auto& n) { return n.name == opts.node; });
   if (it == nodes.end()) {
-    throw UserError("node " + quote(opts.node) + " not found for " +
-                    opts.name);
+    throw UserError("node " + quote(opts.node) + " not found for " + opts.name);
   }
   if (nodes.size() == 1) {
     throw UserError("can not leave last node, do you want to rm instance "
@@ -133,8 +136,10 @@ void update_group(store::NodeGroup& group, const CreateOptions& opts,
                       " not found, did you mean to append?");
     }
     store::Node fresh;
-    fresh.name = opts.node.empty() ? next_node_name(group) : opts.node;
-    store::validate_name(fresh.name);
+    // Buildx files a new node under its lowercase name, as it files
+    // builders.
+    fresh.name = store::normalize_name(opts.node.empty() ? next_node_name(group)
+                                                         : opts.node);
     fresh.endpoint = endpoint;
     fresh.platforms = platforms;
     fresh.driver_opts = driver_opts;
@@ -150,6 +155,19 @@ void update_group(store::NodeGroup& group, const CreateOptions& opts,
     throw UserError("invalid duplicate endpoint " + quote(endpoint));
   }
   driver::validate(group.driver, *node);
+
+  // A platform pinned to this node is taken off the others, as Buildx
+  // does, so that each platform is served by one node.
+  for (auto& other : group.nodes) {
+    if (&other == node) {
+      continue;
+    }
+    std::erase_if(other.platforms, [&](const store::Platform& p) {
+      return std::any_of(
+        node->platforms.begin(), node->platforms.end(),
+        [&](const store::Platform& mine) { return mine.str() == p.str(); });
+    });
+  }
 }
 
 void run_create(const CreateOptions& opts)
@@ -193,16 +211,15 @@ void run_create(const CreateOptions& opts)
   Builder created;
   {
     auto lock = store.lock();
-    std::string name = opts.name.empty() ? store::generate_name(store)
-                                         : opts.name;
-    if (name == host.context) {
+    std::string name =
+      opts.name.empty() ? store::generate_name(store) : opts.name;
+    if (!opts.append && name == host.context) {
       throw UserError("instance name " + quote(name) +
                       " already exists as context builder");
     }
     auto group = store.get(name);
     if (!group && opts.append) {
-      throw UserError("failed to find instance " + quote(name) +
-                      " for append");
+      throw UserError("failed to find instance " + quote(name) + " for append");
     }
     if (group && opts.node.empty() && !opts.append) {
       throw UserError("existing instance for " + quote(name) +
@@ -247,8 +264,7 @@ void add_create(CLI::App& app, const Globals& globals)
   cmd->add_option("--driver", o->driver, "Driver to use (available: remote)");
   cmd->add_option("--node", o->node, "Create/modify node with given name");
   cmd
-    ->add_option("--platform", o->platforms,
-                 "Fixed platforms for current node")
+    ->add_option("--platform", o->platforms, "Fixed platforms for current node")
     ->allow_extra_args(false);
   cmd->add_option("--driver-opt", o->driver_opts, "Options for the driver")
     ->allow_extra_args(false);

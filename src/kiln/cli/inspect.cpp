@@ -22,8 +22,7 @@ struct InspectOptions {
 // Bytes in Go's units.BytesSize form: 488.3MiB.
 std::string bytes_size(std::int64_t bytes)
 {
-  static const char* units[] = {"B",   "KiB", "MiB", "GiB",
-                                "TiB", "PiB", "EiB"};
+  static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   double value = static_cast<double>(bytes);
   int unit = 0;
   while (value >= 1024 && unit < 6) {
@@ -130,17 +129,17 @@ void run_inspect(const InspectOptions& opts, const Globals& globals)
   auto timeout = opts.timeout.empty() ? std::chrono::milliseconds(0)
                                       : parse_duration(opts.timeout);
   store::Store store = open_store();
-  Builder builder = load_builder(
-    store, opts.name.empty() ? globals.builder : opts.name);
+  Builder builder =
+    load_builder(store, opts.name.empty() ? globals.builder : opts.name);
 
   if (opts.bootstrap) {
-    bootstrap(builder, timeout.count() > 0 ? timeout
-                                           : std::chrono::seconds(20));
+    bootstrap(builder,
+              timeout.count() > 0 ? timeout : std::chrono::seconds(20));
   }
-  auto reports = query_nodes(
-    {builder}, timeout.count() > 0
-                 ? timeout
-                 : std::chrono::milliseconds(k_default_timeout));
+  auto reports =
+    query_nodes({builder}, timeout.count() > 0
+                             ? timeout
+                             : std::chrono::milliseconds(k_default_timeout));
 
   std::ostringstream w;
   w << "Name:\t" << builder.group.name << '\n';

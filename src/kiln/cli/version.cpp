@@ -10,9 +10,7 @@ void add_version(CLI::App& app, const Globals& globals)
 {
   (void)globals;
   auto* cmd = app.add_subcommand("version", "Show kiln version information");
-  cmd->callback([] {
-    std::cout << "kiln " << version_string() << '\n';
-  });
+  cmd->callback([] { std::cout << "kiln " << version_string() << '\n'; });
 }
 
 } // namespace kiln::cli

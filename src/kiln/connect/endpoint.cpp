@@ -13,9 +13,11 @@ namespace {
 using util::quote;
 using util::UserError;
 
+// Throws the error for endpoint `text`, its user info hidden: whatever
+// is wrong, a password in it must not reach the terminal or a log.
 [[noreturn]] void reject(const std::string& text, const std::string& why)
 {
-  throw UserError("invalid endpoint " + quote(text) + ": " + why);
+  throw UserError("invalid endpoint " + quote(util::redact(text)) + ": " + why);
 }
 
 int hex_value(char c)
@@ -115,14 +117,22 @@ void split_host_port(const std::string& authority, Endpoint& ep)
   }
 }
 
-// Kubernetes names: lowercase letters, digits, '-' and '.'.
+// Kubernetes names: a pod is a DNS subdomain (lowercase letters, digits,
+// '-' and '.', at most 253), a namespace or container a DNS label (no
+// '.', at most 63).
 void check_kube_name(const std::string& what, const std::string& value,
                      const std::string& raw)
 {
-  static const std::regex name_re("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
-  if (value.size() > 253 || !std::regex_match(value, name_re)) {
+  static const std::regex subdomain_re("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
+  static const std::regex label_re("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  bool pod = what == "pod";
+  bool valid = pod
+                 ? value.size() <= 253 && std::regex_match(value, subdomain_re)
+                 : value.size() <= 63 && std::regex_match(value, label_re);
+  if (!valid) {
     reject(raw, "invalid " + what + " name " + quote(value) +
-                  " (lowercase letters, digits, '-' and '.')");
+                  (pod ? " (lowercase letters, digits, '-' and '.')"
+                       : " (lowercase letters, digits and '-')"));
   }
 }
 
@@ -138,8 +148,7 @@ void check_query_keys(const Endpoint& ep,
   }
 }
 
-void validate(Endpoint& ep, const std::string& userinfo, bool has_query,
-              bool has_fragment)
+void validate(Endpoint& ep, bool has_query, bool has_fragment)
 {
   switch (ep.scheme) {
   case Scheme::unix_socket:
@@ -149,6 +158,7 @@ void validate(Endpoint& ep, const std::string& userinfo, bool has_query,
     if (!ep.path.starts_with("/")) {
       reject(ep.raw, "socket path " + quote(ep.path) + " is not absolute");
     }
+    check_query_keys(ep, {});
     break;
   case Scheme::tcp:
     if (ep.host.empty()) {
@@ -161,6 +171,7 @@ void validate(Endpoint& ep, const std::string& userinfo, bool has_query,
       reject(ep.raw, "unexpected path " + quote(ep.path));
     }
     ep.path.clear();
+    check_query_keys(ep, {});
     break;
   case Scheme::docker_container:
     if (ep.host.empty()) {
@@ -190,10 +201,6 @@ void validate(Endpoint& ep, const std::string& userinfo, bool has_query,
   case Scheme::ssh:
     if (ep.host.empty()) {
       reject(ep.raw, "missing host");
-    }
-    if (userinfo.find(':') != std::string::npos) {
-      reject(util::redact(ep.raw),
-             "a password in the URL is not supported; use an SSH key");
     }
     if (has_query || has_fragment) {
       reject(ep.raw, "a query or fragment is not supported for ssh");
@@ -234,7 +241,7 @@ Endpoint parse_endpoint(const std::string& text)
 
   size_t sep = text.find("://");
   if (sep == std::string::npos) {
-    reject(util::redact(text), "expected scheme://address");
+    reject(text, "expected scheme://address");
   }
   std::string scheme = text.substr(0, sep);
   static const std::map<std::string, Scheme> schemes = {
@@ -274,7 +281,10 @@ Endpoint parse_endpoint(const std::string& text)
     userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);
     if (ep.scheme != Scheme::ssh) {
-      reject(util::redact(text), "user info is only allowed for ssh");
+      reject(text, "user info is only allowed for ssh");
+    }
+    if (userinfo.find(':') != std::string::npos) {
+      reject(text, "a password in the URL is not supported; use an SSH key");
     }
     ep.user = percent_decode(userinfo.substr(0, userinfo.find(':')), text);
   }
@@ -286,7 +296,7 @@ Endpoint parse_endpoint(const std::string& text)
     ep.host = percent_decode(ep.host, text);
     ep.path = percent_decode(path, text);
   }
-  validate(ep, userinfo, has_query, has_fragment);
+  validate(ep, has_query, has_fragment);
   return ep;
 }
 

@@ -41,7 +41,8 @@ BioPtr memory_bio(const std::string& pem)
                 &::BIO_free);
 }
 
-// Loads the CA bundle and client key pair into `ctx`; false on bad PEM.
+// Loads the CA bundle and client key pair into `ctx`; returns what is
+// wrong with them, or nothing.
 std::string load_credentials(SSL_CTX* ctx, const TlsOptions& tls,
                              const TlsFiles& files)
 {
@@ -55,7 +56,7 @@ std::string load_credentials(SSL_CTX* ctx, const TlsOptions& tls,
   }
   ERR_clear_error();
   if (added == 0 && !files.ca_cert.empty()) {
-    return "no certificate in cacert " + quote(tls.ca_cert);
+    return "tls: no certificate in cacert " + quote(tls.ca_cert);
   }
   if (files.cert.empty()) {
     return {};
@@ -64,7 +65,7 @@ std::string load_credentials(SSL_CTX* ctx, const TlsOptions& tls,
   X509* cert = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr);
   if (cert == nullptr || SSL_CTX_use_certificate(ctx, cert) != 1) {
     X509_free(cert);
-    return "no certificate in cert " + quote(tls.cert);
+    return "tls: no certificate in cert " + quote(tls.cert);
   }
   X509_free(cert);
   BioPtr key_bio = memory_bio(files.key);
@@ -74,7 +75,8 @@ std::string load_credentials(SSL_CTX* ctx, const TlsOptions& tls,
                 SSL_CTX_check_private_key(ctx) == 1;
   EVP_PKEY_free(key);
   if (!key_ok) {
-    return "key " + quote(tls.key) + " does not match cert " + quote(tls.cert);
+    return "tls: key " + quote(tls.key) + " does not match cert " +
+           quote(tls.cert);
   }
   return {};
 }
@@ -117,70 +119,94 @@ Error verify_error(SSL* ssl, const TlsOptions& tls, const std::string& where)
   case X509_V_ERR_HOSTNAME_MISMATCH:
   case X509_V_ERR_IP_ADDRESS_MISMATCH:
     return Error{ErrorKind::tls,
-                 "TLS: certificate of " + where + " is valid for " +
+                 "tls: certificate of " + where + " is valid for " +
                    (peer ? names_of(peer.get()) : "other names") + ", not " +
-                   quote(tls.server_name)};
+                   quote(tls.server_name) +
+                   ": set the servername driver "
+                   "option"};
   case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
   case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
   case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
   case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
   case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
   case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-    return Error{ErrorKind::tls, "TLS: certificate of " + where +
-                                   " signed by unknown authority (not by "
-                                   "cacert " +
+    return Error{ErrorKind::tls, "tls: certificate of " + where +
+                                   " is signed by an unknown authority "
+                                   "(not by cacert " +
                                    quote(tls.ca_cert) + ")"};
   default:
-    return Error{ErrorKind::tls, "TLS: certificate of " + where + ": " +
-                                   X509_verify_cert_error_string(result)};
+    return Error{ErrorKind::tls,
+                 "tls: certificate of " + where + ": " +
+                   lower_first(X509_verify_cert_error_string(result))};
   }
 }
 
-// Explains a handshake or read failure from OpenSSL's error queue.
-Error ssl_failure(const TlsOptions& tls, const std::string& where,
-                  bool handshake_done)
+// Says that `where` asks for a client certificate kiln did not send.
+Error wants_client_cert(const std::string& where)
 {
+  return {ErrorKind::tls, "tls: " + where +
+                            " requires a client certificate: set the cert "
+                            "and key driver options"};
+}
+
+// Says that `where` answers in plaintext while the builder uses TLS.
+Error not_tls(const std::string& where)
+{
+  return {ErrorKind::tls, "tls: " + where +
+                            " is not speaking TLS (it answers plaintext "
+                            "HTTP/2): remove the cacert, cert, key and "
+                            "servername driver options"};
+}
+
+// Explains a handshake or read failure from OpenSSL's error queue; when
+// the server just hung up during the handshake, asks it in plaintext
+// HTTP/2 to tell a plaintext daemon from a broken TLS one.
+Error ssl_failure(const Endpoint& endpoint, const TlsOptions& tls,
+                  bool handshake_done, Deadline deadline)
+{
+  std::string where = where_of(endpoint);
   unsigned long err = ERR_peek_last_error();
   int reason = ERR_GET_REASON(err);
   ERR_clear_error();
   bool sent_cert = !tls.cert.empty();
   switch (reason) {
   case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
-    return Error{ErrorKind::tls,
-                 "TLS: " + where + " requires a client certificate: set the "
-                                   "cert and key driver options"};
+    return wants_client_cert(where);
   case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
   case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
   case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
   case SSL_R_TLSV1_ALERT_DECRYPT_ERROR:
+    if (!sent_cert) {
+      return wants_client_cert(where);
+    }
     return Error{ErrorKind::tls,
-                 sent_cert ? "TLS: " + where + " rejected the client "
-                                               "certificate " +
-                               quote(tls.cert)
-                           : "TLS: " + where + " requires a client "
-                                               "certificate: set the cert "
-                                               "and key driver options"};
+                 "tls: " + where + " rejected the client certificate " +
+                   quote(tls.cert) + " (not signed by a CA it trusts)"};
   case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
     return Error{ErrorKind::tls,
-                 "TLS: " + where + " refused the handshake" +
+                 "tls: " + where + " refused the handshake" +
                    (sent_cert ? "" : " (it may require a client certificate)")};
   case SSL_R_WRONG_VERSION_NUMBER:
   case SSL_R_PACKET_LENGTH_TOO_LONG:
-    return Error{ErrorKind::tls, "TLS: " + where +
-                                   " does not speak TLS: remove the cacert, "
-                                   "cert and key driver options"};
+    return not_tls(where);
   default:
     break;
   }
-  if (!handshake_done) {
-    return Error{ErrorKind::tls,
-                 "TLS: " + where + " closed the connection during the "
-                                   "handshake" +
-                   (err != 0 ? std::string(" (") +
-                                 ERR_reason_error_string(err) + ")"
-                             : "")};
+  if (!handshake_done && speaks_plain_h2(endpoint, deadline)) {
+    return not_tls(where);
   }
-  return Error{ErrorKind::tls, "TLS: " + where + " closed the connection"};
+  std::string detail;
+  if (err != 0 && ERR_reason_error_string(err) != nullptr) {
+    detail = std::string(" (") + ERR_reason_error_string(err) + ")";
+  }
+  if (!handshake_done) {
+    return Error{ErrorKind::tls, "tls: " + where +
+                                   " closed the connection during the "
+                                   "handshake" +
+                                   detail};
+  }
+  return Error{ErrorKind::tls,
+               "tls: " + where + " closed the connection" + detail};
 }
 
 // Drives a non-blocking OpenSSL call until it completes or `deadline`.
@@ -210,11 +236,19 @@ int drive(SSL* ssl, int fd, Deadline deadline, Step step, bool& timed_out)
 
 } // namespace
 
-util::Result<ProbeReport> probe_tls(Fd fd, const Endpoint& endpoint,
+namespace {
+
+// The TLS probe on `fd`. With `speak_first` kiln sends the HTTP/2
+// preface before it reads; without, it only listens (a BuildKit daemon
+// sends its SETTINGS first). Sets `hung_up` when the daemon closed the
+// connection after the handshake without saying why.
+util::Result<ProbeReport> run_probe(Fd fd, const Endpoint& endpoint,
                                     const TlsOptions& tls,
-                                    const TlsFiles& files, Deadline deadline)
+                                    const TlsFiles& files, Deadline deadline,
+                                    bool speak_first, bool& hung_up)
 {
-  std::string where = endpoint.host_port();
+  hung_up = false;
+  std::string where = where_of(endpoint);
   CtxPtr ctx(SSL_CTX_new(TLS_client_method()), &::SSL_CTX_free);
   std::string bad = load_credentials(ctx.get(), tls, files);
   if (!bad.empty()) {
@@ -242,25 +276,32 @@ util::Result<ProbeReport> probe_tls(Fd fd, const Endpoint& endpoint,
     ssl.get(), fd.get(), deadline, [&] { return SSL_connect(ssl.get()); },
     timed_out);
   if (timed_out) {
-    return Error{ErrorKind::timeout, "connected to " + where +
-                                       " but the TLS handshake did not "
-                                       "finish"};
+    return Error{ErrorKind::timeout, "tls: timed out in the handshake "
+                                     "with " +
+                                       where +
+                                       " (it accepted the "
+                                       "connection)"};
   }
   if (rc <= 0) {
-    return ssl_failure(tls, where, false);
+    return ssl_failure(endpoint, tls, false, deadline);
   }
   if (SSL_get_verify_result(ssl.get()) != X509_V_OK) {
     return verify_error(ssl.get(), tls, where);
   }
 
+  // In TLS 1.3 the daemon judges the client certificate only after the
+  // client's handshake is done: its verdict arrives on the first read.
   auto start = util::Clock::now();
-  rc = drive(
-    ssl.get(), fd.get(), deadline,
-    [&] {
-      return SSL_write(ssl.get(), k_h2_preface,
-                       static_cast<int>(k_h2_preface_size));
-    },
-    timed_out);
+  rc = 1;
+  if (speak_first) {
+    rc = drive(
+      ssl.get(), fd.get(), deadline,
+      [&] {
+        return SSL_write(ssl.get(), k_h2_preface,
+                         static_cast<int>(k_h2_preface_size));
+      },
+      timed_out);
+  }
   unsigned char head[9];
   if (rc > 0) {
     rc = drive(
@@ -268,17 +309,47 @@ util::Result<ProbeReport> probe_tls(Fd fd, const Endpoint& endpoint,
       [&] { return SSL_read(ssl.get(), head, sizeof head); }, timed_out);
   }
   if (timed_out) {
-    return Error{ErrorKind::timeout, "connected to " + where +
-                                       " over TLS but the daemon did not "
-                                       "answer"};
+    return Error{ErrorKind::timeout, "http2: timed out waiting for " + where +
+                                       " to answer over TLS"};
   }
   if (rc <= 0) {
-    return ssl_failure(tls, where, true);
+    hung_up = ERR_peek_last_error() == 0;
+    return ssl_failure(endpoint, tls, true, deadline);
   }
   ProbeReport report;
   report.round_trip = std::chrono::duration_cast<std::chrono::microseconds>(
     util::Clock::now() - start);
   return report;
+}
+
+} // namespace
+
+util::Result<ProbeReport> probe_tls(Fd fd, const Endpoint& endpoint,
+                                    const TlsOptions& tls,
+                                    const TlsFiles& files, Deadline deadline)
+{
+  bool hung_up = false;
+  auto first =
+    run_probe(std::move(fd), endpoint, tls, files, deadline, true, hung_up);
+  if (first.ok() || !hung_up) {
+    return first;
+  }
+
+  // A daemon that rejects the client certificate while kiln's preface
+  // is still unread resets the connection, and the reset can destroy
+  // its alert before kiln reads it. Listening without writing lets the
+  // alert arrive intact.
+  auto again = dial_socket(endpoint, deadline);
+  if (!again.ok()) {
+    return first;
+  }
+  bool hung_up_again = false;
+  auto second = run_probe(std::move(again.value()), endpoint, tls, files,
+                          deadline, false, hung_up_again);
+  if (second.ok() || hung_up_again) {
+    return first;
+  }
+  return second;
 }
 
 bool speaks_tls(const Endpoint& endpoint, Deadline deadline)

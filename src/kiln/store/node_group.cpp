@@ -20,8 +20,8 @@ namespace {
 
 using Ordered = nlohmann::ordered_json;
 
-constexpr std::array<const char*, 4> group_fields = {"Name", "Driver",
-                                                     "Nodes", "Dynamic"};
+constexpr std::array<const char*, 4> group_fields = {"Name", "Driver", "Nodes",
+                                                     "Dynamic"};
 constexpr std::array<const char*, 6> node_fields = {
   "Name", "Endpoint", "Platforms", "DriverOpts", "Flags", "Files"};
 
@@ -134,8 +134,8 @@ const nlohmann::json* member(const nlohmann::json& object, const char* key,
 std::string string_member(const nlohmann::json& object, const char* key,
                           const std::string& where)
 {
-  const nlohmann::json* found = member(object, key, where, "a string",
-                                       nlohmann::json::value_t::string);
+  const nlohmann::json* found =
+    member(object, key, where, "a string", nlohmann::json::value_t::string);
   return found == nullptr ? "" : found->get<std::string>();
 }
 
@@ -178,9 +178,8 @@ Platform decode_platform(const nlohmann::json& doc, const std::string& where)
   out.os = string_member(doc, "os", prefix);
   out.os_version = string_member(doc, "os.version", prefix);
   out.variant = string_member(doc, "variant", prefix);
-  if (const auto* features =
-        member(doc, "os.features", prefix, "an array",
-               nlohmann::json::value_t::array)) {
+  if (const auto* features = member(doc, "os.features", prefix, "an array",
+                                    nlohmann::json::value_t::array)) {
     for (size_t i = 0; i < features->size(); ++i) {
       out.os_features.push_back(string_value(
         (*features)[i], prefix + "os.features[" + std::to_string(i) + "]"));
@@ -213,14 +212,14 @@ Node decode_node(const nlohmann::json& doc, const std::string& where)
   if (const auto* opts =
         member(doc, "DriverOpts", prefix, "an object", Type::object)) {
     for (const auto& [key, value] : opts->items()) {
-      out.driver_opts[key] =
-        string_value(value, prefix + "DriverOpts." + key);
+      out.driver_opts[key] = string_value(value, prefix + "DriverOpts." + key);
     }
   }
-  if (const auto* flags = member(doc, "Flags", prefix, "an array", Type::array)) {
+  if (const auto* flags =
+        member(doc, "Flags", prefix, "an array", Type::array)) {
     for (size_t i = 0; i < flags->size(); ++i) {
-      out.flags.push_back(string_value(
-        (*flags)[i], prefix + "Flags[" + std::to_string(i) + "]"));
+      out.flags.push_back(
+        string_value((*flags)[i], prefix + "Flags[" + std::to_string(i) + "]"));
     }
   }
   if (const auto* files =
@@ -308,6 +307,110 @@ Ordered encode_group(const NodeGroup& group)
   return out;
 }
 
+// Returns the length of the valid UTF-8 sequence at `pos`, or 0 when the
+// byte there starts none (Go then writes U+FFFD for that one byte).
+size_t utf8_length(std::string_view text, size_t pos)
+{
+  auto byte = [&](size_t i) {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+  };
+  auto cont = [&](size_t i) { return byte(i) >= 0x80 && byte(i) <= 0xbf; };
+  unsigned char c = byte(pos);
+  unsigned char next = byte(pos + 1);
+  if (c >= 0xc2 && c <= 0xdf) {
+    return cont(pos + 1) ? 2 : 0;
+  }
+  if (c >= 0xe0 && c <= 0xef) {
+    unsigned char low = c == 0xe0 ? 0xa0 : 0x80;
+    unsigned char high = c == 0xed ? 0x9f : 0xbf;
+    return next >= low && next <= high && cont(pos + 2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    unsigned char low = c == 0xf0 ? 0x90 : 0x80;
+    unsigned char high = c == 0xf4 ? 0x8f : 0xbf;
+    return next >= low && next <= high && cont(pos + 2) && cont(pos + 3) ? 4
+                                                                         : 0;
+  }
+  return 0;
+}
+
+// Appends `text` as a JSON string the way Go's encoding/json writes it:
+// HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
+void append_go_string(std::string& out, std::string_view text)
+{
+  static constexpr std::string_view hex = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c == '\b') {
+        out += "\\b";
+      } else if (c == '\f') {
+        out += "\\f";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 0xf];
+      } else {
+        out += static_cast<char>(c);
+      }
+      ++i;
+      continue;
+    }
+
+    size_t length = utf8_length(text, i);
+    std::string_view rune = text.substr(i, length);
+    if (length == 0) {
+      out += "\\ufffd";
+      ++i;
+    } else if (rune == "\u2028" || rune == "\u2029") {
+      out += rune == "\u2028" ? "\\u2028" : "\\u2029";
+      i += length;
+    } else {
+      out += rune;
+      i += length;
+    }
+  }
+  out += '"';
+}
+
+// Appends `doc` with no spaces, members in their stored order.
+void append_go(std::string& out, const Ordered& doc)
+{
+  if (doc.is_string()) {
+    append_go_string(out, doc.get_ref<const std::string&>());
+  } else if (doc.is_array()) {
+    out += '[';
+    for (size_t i = 0; i < doc.size(); ++i) {
+      out += i == 0 ? "" : ",";
+      append_go(out, doc[i]);
+    }
+    out += ']';
+  } else if (doc.is_object()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : doc.items()) {
+      out += first ? "" : ",";
+      first = false;
+      append_go_string(out, key);
+      out += ':';
+      append_go(out, value);
+    }
+    out += '}';
+  } else {
+    out += doc.dump();
+  }
+}
+
 } // namespace
 
 const Node* NodeGroup::find_node(const std::string& node_name) const
@@ -352,8 +455,8 @@ NodeGroup from_json(const nlohmann::json& doc)
   NodeGroup out;
   out.name = string_member(doc, "Name", "");
   out.driver = string_member(doc, "Driver", "");
-  if (const auto* nodes = member(doc, "Nodes", "", "an array",
-                                 nlohmann::json::value_t::array)) {
+  if (const auto* nodes =
+        member(doc, "Nodes", "", "an array", nlohmann::json::value_t::array)) {
     for (size_t i = 0; i < nodes->size(); ++i) {
       out.nodes.push_back(
         decode_node((*nodes)[i], "Nodes[" + std::to_string(i) + "]"));
@@ -370,30 +473,8 @@ NodeGroup from_json(const nlohmann::json& doc)
 
 std::string to_go_text(const nlohmann::ordered_json& doc)
 {
-  std::string text =
-    doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-
-  // The dump holds these only inside strings, where Go escapes them.
   std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '<') {
-      out += "\\u003c";
-    } else if (c == '>') {
-      out += "\\u003e";
-    } else if (c == '&') {
-      out += "\\u0026";
-    } else if (text.compare(i, 3, "\u2028") == 0) {
-      out += "\\u2028";
-      i += 2;
-    } else if (text.compare(i, 3, "\u2029") == 0) {
-      out += "\\u2029";
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
+  append_go(out, doc);
   return out;
 }
 
@@ -411,9 +492,8 @@ NodeGroup from_store_text(const std::string& text)
     // Drop nlohmann's "[json.exception.parse_error.101] " tag.
     std::string message = e.what();
     size_t tag_end = message.find("] ");
-    throw std::runtime_error(tag_end == std::string::npos
-                               ? message
-                               : message.substr(tag_end + 2));
+    throw std::runtime_error(
+      tag_end == std::string::npos ? message : message.substr(tag_end + 2));
   }
   return from_json(doc);
 }

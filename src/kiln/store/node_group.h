@@ -78,7 +78,8 @@ std::string to_store_text(const NodeGroup& group);
 NodeGroup from_store_text(const std::string& text);
 
 /// Returns `doc` as Go's encoding/json writes it: no spaces, members in
-/// the order given, and `<`, `>`, `&`, U+2028 and U+2029 escaped.
+/// the order given, `<`, `>`, `&`, U+2028 and U+2029 escaped, and each
+/// byte of invalid UTF-8 written as `\ufffd`.
 std::string to_go_text(const nlohmann::ordered_json& doc);
 
 /// Returns the member of JSON object `object` that Go's encoding/json

@@ -9,10 +9,8 @@ namespace kiln::util {
 /// `ERROR: <message>` and turned into exit code 1.
 class UserError : public std::runtime_error {
 public:
-  explicit UserError(const std::string& message)
-    : std::runtime_error(message)
-  {
-  }
+  explicit UserError(const std::string& message) : std::runtime_error(message)
+  {}
 };
 
 /// Thrown when the user interrupts kiln; exit code 130.

@@ -85,8 +85,7 @@ FileError::FileError(const std::string& action, std::filesystem::path path,
   : UserError("failed to " + action + " " + quote(path.string()) + ": " +
               errno_message(err)),
     m_path(std::move(path)), m_error(err)
-{
-}
+{}
 
 std::string FileError::reason() const
 {
@@ -97,8 +96,8 @@ std::string errno_message(int err)
 {
   std::string text = std::generic_category().message(err);
   if (!text.empty()) {
-    text[0] = static_cast<char>(
-      std::tolower(static_cast<unsigned char>(text[0])));
+    text[0] =
+      static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   }
   return text;
 }
@@ -137,16 +136,16 @@ std::optional<std::string> read_file(const std::filesystem::path& path)
   return data;
 }
 
-void write_file_atomic(const std::filesystem::path& path,
-                       std::string_view data, mode_t mode)
+void write_file_atomic(const std::filesystem::path& path, std::string_view data,
+                       mode_t mode)
 {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) {
     dir = ".";
   }
-  std::string pattern = (dir / (std::string(temp_prefix) +
-                                path.filename().string() + "-XXXXXX"))
-                          .string();
+  std::string pattern =
+    (dir / (std::string(temp_prefix) + path.filename().string() + "-XXXXXX"))
+      .string();
   int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd < 0) {
     throw FileError("write", path, errno);

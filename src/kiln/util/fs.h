@@ -44,8 +44,8 @@ std::optional<std::string> read_file(const std::filesystem::path& path);
 /// Replaces `path` with `data` atomically: writes a temp file in the same
 /// folder, flushes it to disk, gives it `mode` and renames it over `path`.
 /// Throws `FileError`; no temp file is left behind on failure.
-void write_file_atomic(const std::filesystem::path& path,
-                       std::string_view data, mode_t mode = 0600);
+void write_file_atomic(const std::filesystem::path& path, std::string_view data,
+                       mode_t mode = 0600);
 
 /// Creates folder `path` and its missing parents with mode 0700; folders
 /// that exist are left as they are. Throws `FileError`.

@@ -1,5 +1,7 @@
 #include "kiln/util/process.h"
 
+#include "kiln/util/strings.h"
+
 #include <cerrno>
 #include <cstring>
 
@@ -19,22 +21,13 @@ namespace {
 // Keeps at most this much of a helper's stderr: enough for its message.
 constexpr size_t k_stderr_limit = 64 * 1024;
 
-std::string join(const std::vector<std::string>& argv)
-{
-  std::string out;
-  for (const auto& arg : argv) {
-    out += (out.empty() ? "" : " ") + arg;
-  }
-  return out;
-}
-
 } // namespace
 
 Result<std::unique_ptr<StdioProcess>>
 StdioProcess::start(const std::vector<std::string>& argv)
 {
   std::unique_ptr<StdioProcess> proc(new StdioProcess());
-  proc->m_command = join(argv);
+  proc->m_command = join(argv, " ");
 
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {

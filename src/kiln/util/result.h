@@ -27,7 +27,8 @@ struct Error {
 };
 
 /// The value of a remote call or the reason it failed.
-template <typename T> class Result {
+template <typename T>
+class Result {
 public:
   Result(T value) : m_data(std::move(value)) {} // NOLINT: implicit by design
   Result(Error error) : m_data(std::move(error)) {} // NOLINT

@@ -75,4 +75,14 @@ std::vector<std::string> suggest(const std::string& word,
   return out;
 }
 
+std::string join(const std::vector<std::string>& items,
+                 const std::string& separator)
+{
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += (i == 0 ? "" : separator) + items[i];
+  }
+  return out;
+}
+
 } // namespace kiln::util

@@ -10,6 +10,10 @@ namespace kiln::util {
 /// on an unterminated quote.
 std::vector<std::string> split_csv(const std::string& text);
 
+/// Returns `items` with `separator` between each two.
+std::string join(const std::vector<std::string>& items,
+                 const std::string& separator);
+
 /// Returns the edit distance between `a` and `b`.
 size_t edit_distance(const std::string& a, const std::string& b);
 

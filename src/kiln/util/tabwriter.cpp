@@ -12,8 +12,7 @@ class Writer {
 public:
   Writer(std::vector<Line> lines, size_t min_width, size_t padding)
     : m_lines(std::move(lines)), m_min_width(min_width), m_padding(padding)
-  {
-  }
+  {}
 
   std::string run()
   {
@@ -96,8 +95,7 @@ std::vector<Line> split_lines(const std::string& text)
 
 } // namespace
 
-std::string tabwrite(const std::string& text, size_t min_width,
-                     size_t padding)
+std::string tabwrite(const std::string& text, size_t min_width, size_t padding)
 {
   return Writer(split_lines(text), min_width, padding).run();
 }

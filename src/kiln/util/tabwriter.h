@@ -9,7 +9,6 @@ namespace kiln::util {
 /// block whose cells are padded to the widest cell plus `padding`, and
 /// never narrower than `min_width`. Text after a line's last tab is not
 /// part of a column.
-std::string tabwrite(const std::string& text, size_t min_width,
-                     size_t padding);
+std::string tabwrite(const std::string& text, size_t min_width, size_t padding);
 
 } // namespace kiln::util

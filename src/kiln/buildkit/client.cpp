@@ -1,5 +1,7 @@
 #include "kiln/buildkit/client.h"
 
+#include <future>
+
 #include <grpcpp/client_context.h>
 
 #include "kiln/control.grpc.pb.h"
@@ -120,50 +122,57 @@ class Client::Impl {
 public:
   explicit Impl(std::shared_ptr<grpc::Channel> channel)
     : m_stub(moby::buildkit::v1::Control::NewStub(std::move(channel)))
-  {
-  }
+  {}
 
   std::unique_ptr<moby::buildkit::v1::Control::Stub> m_stub;
 };
 
 Client::Client(std::shared_ptr<grpc::Channel> channel)
   : m_impl(std::make_unique<Impl>(std::move(channel)))
-{
-}
+{}
 
 Client::~Client() = default;
 
 util::Result<DaemonInfo> Client::describe(util::Deadline deadline)
 {
+  // Info goes out at once and is answered while ListWorkers runs: one
+  // round trip for both instead of two.
   auto start = util::Clock::now();
-  DaemonInfo info;
+  grpc::ClientContext info_ctx;
+  info_ctx.set_deadline(util::to_system(deadline));
+  moby::buildkit::v1::InfoRequest info_req;
+  moby::buildkit::v1::InfoResponse info_resp;
+  std::promise<grpc::Status> info_done;
+  m_impl->m_stub->async()->Info(
+    &info_ctx, &info_req, &info_resp,
+    [&info_done](const grpc::Status& s) { info_done.set_value(s); });
 
   grpc::ClientContext workers_ctx;
   workers_ctx.set_deadline(util::to_system(deadline));
   moby::buildkit::v1::ListWorkersRequest workers_req;
   moby::buildkit::v1::ListWorkersResponse workers_resp;
-  grpc::Status status =
+  grpc::Status workers =
     m_impl->m_stub->ListWorkers(&workers_ctx, workers_req, &workers_resp);
-  util::debug_call("ListWorkers", status.ok() ? "ok" : status.error_message(),
+  util::debug_call("ListWorkers", workers.ok() ? "ok" : workers.error_message(),
                    start);
-  if (!status.ok()) {
-    return from_status(status);
+  if (!workers.ok()) {
+    info_ctx.TryCancel();
   }
+  grpc::Status info_status = info_done.get_future().get();
+  util::debug_call(
+    "Info", info_status.ok() ? "ok" : info_status.error_message(), start);
+  if (!workers.ok()) {
+    return from_status(workers);
+  }
+
+  DaemonInfo info;
   for (const auto& record : workers_resp.record()) {
     info.workers.push_back(to_worker(record));
   }
-
-  start = util::Clock::now();
-  grpc::ClientContext info_ctx;
-  info_ctx.set_deadline(util::to_system(deadline));
-  moby::buildkit::v1::InfoRequest info_req;
-  moby::buildkit::v1::InfoResponse info_resp;
-  status = m_impl->m_stub->Info(&info_ctx, info_req, &info_resp);
-  util::debug_call("Info", status.ok() ? "ok" : status.error_message(), start);
-  if (status.ok()) {
+  if (info_status.ok()) {
     info.version = info_resp.buildkitversion().version();
-  } else if (status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
-    return from_status(status);
+  } else if (info_status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+    return from_status(info_status);
   }
   return info;
 }

@@ -1,5 +1,6 @@
 // `ls`: every builder and node with its status, queried in parallel,
 // and, unlike Buildx, why each inactive node is down.
+#include <future>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -62,11 +63,9 @@ void run_ls(const LsOptions& opts)
   store::Store store = open_store();
   std::vector<Builder> builders;
   std::vector<store::BadEntry> bad;
-  std::string current;
   {
     auto lock = store.lock();
     auto listing = store.list();
-    current = current_builder_name(store);
     for (auto& g : listing.groups) {
       Builder b;
       b.group = std::move(g);
@@ -77,7 +76,14 @@ void run_ls(const LsOptions& opts)
   }
   builders.push_back(context_builder());
 
-  auto reports = query_nodes(builders, timeout);
+  // The queries start first: naming the current builder hashes the
+  // Docker endpoint, and OpenSSL's first use costs more than a local
+  // round trip. Reading `current` needs no lock (files are renamed in).
+  auto pending = std::async(std::launch::async, [&builders, timeout] {
+    return query_nodes(builders, timeout);
+  });
+  std::string current = current_builder_name(store);
+  auto reports = pending.get();
 
   // The Engine's own builder is listed when its Engine answers, or when
   // it is the current builder so that the `*` has somewhere to go.

@@ -2,6 +2,7 @@
 // over a unix socket, tcp (optionally with mutual TLS) or, later, a
 // helper process.
 #include <filesystem>
+#include <future>
 
 #include "kiln/buildkit/client.h"
 #include "kiln/connect/channel.h"
@@ -115,20 +116,27 @@ public:
       return inactive({util::ErrorKind::invalid, e.what()});
     }
 
-    auto probed = connect::probe(m_endpoint, m_options.tls, files, deadline);
-    if (!probed.ok()) {
-      return inactive(probed.error());
+    // The probe runs beside the real calls: on a live daemon it only
+    // measures the round trip; on a dead one its reason is the one shown.
+    auto probing = std::async(std::launch::async, [this, &files, deadline] {
+      return connect::probe(m_endpoint, m_options.tls, files, deadline);
+    });
+    util::Result<buildkit::DaemonInfo> info =
+      util::Error{util::ErrorKind::internal, "not asked"};
+    {
+      buildkit::Client client(
+        connect::open_channel(m_endpoint, m_options.tls, files));
+      info = client.describe(deadline);
     }
-
-    buildkit::Client client(
-      connect::open_channel(m_endpoint, m_options.tls, files));
-    auto info = client.describe(deadline);
+    auto probed = probing.get();
     if (!info.ok()) {
-      return inactive(info.error());
+      return inactive(probed.ok() ? info.error() : probed.error());
     }
 
     NodeStatus status = running(*info);
-    status.round_trip = probed->round_trip;
+    if (probed.ok()) {
+      status.round_trip = probed->round_trip;
+    }
     return status;
   }
 

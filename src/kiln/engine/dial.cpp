@@ -35,10 +35,10 @@ bool safe_header(const std::string& name, const std::string& value)
   return clean && !name.empty() && !reserved_headers.contains(lowercase(name));
 }
 
-std::string request_text(
-  const Host& host, const Endpoint& endpoint, const std::string& path,
-  const std::string& proto,
-  const std::map<std::string, std::vector<std::string>>& meta)
+std::string
+request_text(const Host& host, const Endpoint& endpoint,
+             const std::string& path, const std::string& proto,
+             const std::map<std::string, std::vector<std::string>>& meta)
 {
   // Like the Docker client: config.json headers first, then `meta`, then
   // a default User-Agent unless one was given, then the upgrade.
@@ -46,8 +46,8 @@ std::string request_text(
                           : endpoint.host.find(':') != std::string::npos
                             ? "[" + endpoint.host + "]:" + endpoint.port
                             : endpoint.host + ":" + endpoint.port;
-  std::string text = "POST " + path + " HTTP/1.1\r\nHost: " + authority +
-                     "\r\n";
+  std::string text =
+    "POST " + path + " HTTP/1.1\r\nHost: " + authority + "\r\n";
   bool agent = false;
   for (const auto& [name, value] : host.headers) {
     if (safe_header(name, value)) {
@@ -101,14 +101,14 @@ util::Result<util::Unit> upgrade(int fd, const std::string& request,
 
 } // namespace
 
-util::Result<int> dial_hijack(
-  const Host& host, const std::string& path, const std::string& proto,
-  const std::map<std::string, std::vector<std::string>>& meta,
-  std::chrono::steady_clock::time_point deadline)
+util::Result<int>
+dial_hijack(const Host& host, const std::string& path, const std::string& proto,
+            const std::map<std::string, std::vector<std::string>>& meta,
+            std::chrono::steady_clock::time_point deadline)
 {
   auto start = std::chrono::steady_clock::now();
-  std::string what = "POST " + path + " upgrade to " + proto + " at " +
-                     host.address;
+  std::string what =
+    "POST " + path + " upgrade to " + proto + " at " + host.address;
   std::string place =
     "cannot connect to the Docker daemon at " + host.address + ": ";
 
@@ -131,8 +131,8 @@ util::Result<int> dial_hijack(
     return Error{fd.error().kind, place + fd.error().message};
   }
 
-  auto done = upgrade(*fd, request_text(host, *endpoint, path, proto, meta),
-                      deadline);
+  auto done =
+    upgrade(*fd, request_text(host, *endpoint, path, proto, meta), deadline);
   if (!done) {
     close(*fd);
     util::debug_call(what, done.error().message, start);

@@ -21,10 +21,10 @@ namespace kiln::engine {
 /// preface, which the Engine writes at once) stay queued on the socket
 /// for whoever reads next. Only `unix://` and plain `tcp://` addresses
 /// can be dialled; TLS and other schemes give an `unsupported` error.
-util::Result<int> dial_hijack(
-  const Host& host, const std::string& path, const std::string& proto,
-  const std::map<std::string, std::vector<std::string>>& meta,
-  std::chrono::steady_clock::time_point deadline);
+util::Result<int>
+dial_hijack(const Host& host, const std::string& path, const std::string& proto,
+            const std::map<std::string, std::vector<std::string>>& meta,
+            std::chrono::steady_clock::time_point deadline);
 
 /// Connects to the Engine's embedded BuildKit: `POST /grpc` upgraded to
 /// h2c, ready for `grpc::CreateCustomInsecureChannelFromFd`, which takes

@@ -77,14 +77,12 @@ util::Result<ResponseHead> parse_head(const std::string& head)
 {
   auto line_end = head.find("\r\n");
   std::string status_line = head.substr(0, line_end);
-  bool well_formed = status_line.starts_with("HTTP/1.") &&
-                     status_line.size() >= 12 && status_line[8] == ' ' &&
-                     std::all_of(status_line.begin() + 9,
-                                 status_line.begin() + 12, [](char c) {
-                                   return std::isdigit(
-                                            static_cast<unsigned char>(c)) !=
-                                          0;
-                                 });
+  bool well_formed =
+    status_line.starts_with("HTTP/1.") && status_line.size() >= 12 &&
+    status_line[8] == ' ' &&
+    std::all_of(status_line.begin() + 9, status_line.begin() + 12, [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c)) != 0;
+    });
   if (!well_formed) {
     return Error{ErrorKind::invalid,
                  "malformed HTTP response: " + status_line.substr(0, 80)};
@@ -141,9 +139,8 @@ util::Result<std::string> read_body(int fd, const ResponseHead& head,
     }
   }
   return read_until(
-    fd, length, [length](const std::string& data) {
-      return data.size() >= length;
-    },
+    fd, length,
+    [length](const std::string& data) { return data.size() >= length; },
     deadline);
 }
 

@@ -126,11 +126,11 @@ util::Result<int> connect_unix(const std::string& path, Deadline deadline)
   socklen_t size = sizeof(address);
   if (path.starts_with("@")) {
     address.sun_path[0] = '\0';
-    size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
-                                  path.size());
+    size =
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
   }
-  return connect_one(AF_UNIX, reinterpret_cast<const sockaddr*>(&address),
-                     size, deadline);
+  return connect_one(AF_UNIX, reinterpret_cast<const sockaddr*>(&address), size,
+                     deadline);
 }
 
 // TODO: getaddrinfo blocks and is not bounded by the deadline; a name
@@ -141,8 +141,8 @@ util::Result<int> connect_tcp(const Endpoint& endpoint, Deadline deadline)
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  int rc = getaddrinfo(endpoint.host.c_str(), endpoint.port.c_str(), &hints,
-                       &found);
+  int rc =
+    getaddrinfo(endpoint.host.c_str(), endpoint.port.c_str(), &hints, &found);
   if (rc != 0) {
     return Error{ErrorKind::unavailable,
                  "lookup " + endpoint.host + ": " + gai_strerror(rc)};
@@ -202,8 +202,8 @@ std::string describe_errno(int err)
 {
   std::string text = std::generic_category().message(err);
   if (!text.empty()) {
-    text[0] = static_cast<char>(
-      std::tolower(static_cast<unsigned char>(text[0])));
+    text[0] =
+      static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   }
   return text;
 }
@@ -301,9 +301,10 @@ util::Result<std::string> read_head(int fd, Deadline deadline)
   }
 }
 
-util::Result<std::string> read_until(
-  int fd, std::size_t limit,
-  const std::function<bool(const std::string&)>& done, Deadline deadline)
+util::Result<std::string>
+read_until(int fd, std::size_t limit,
+           const std::function<bool(const std::string&)>& done,
+           Deadline deadline)
 {
   std::string data;
   std::array<char, 4096> chunk{};

@@ -8,8 +8,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <string>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace kiln::engine {
@@ -57,8 +57,9 @@ util::Result<std::string> read_head(int fd, Deadline deadline);
 
 /// Reads what `fd` sends by `deadline`, up to `limit` bytes or the end of
 /// the stream; `done` says when enough has arrived.
-util::Result<std::string> read_until(int fd, std::size_t limit,
-                                     const std::function<bool(const std::string&)>& done,
-                                     Deadline deadline);
+util::Result<std::string>
+read_until(int fd, std::size_t limit,
+           const std::function<bool(const std::string&)>& done,
+           Deadline deadline);
 
 } // namespace kiln::engine

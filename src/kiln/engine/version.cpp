@@ -4,7 +4,7 @@
 #include "kiln/engine/socket.h"
 #include "kiln/util/log.h"
 
-#include <curl/curl.h>
+#include "kiln/engine/curl.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -26,8 +26,8 @@ struct Reply {
   std::string body;
 };
 
-using Easy = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
-using List = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
+using Easy = std::unique_ptr<CURL, void (*)(CURL*)>;
+using List = std::unique_ptr<curl_slist, void (*)(curl_slist*)>;
 
 std::string lowercase(std::string text)
 {
@@ -51,8 +51,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
     auto value = line.substr(colon + 1);
     auto begin = value.find_first_not_of(" \t");
     auto end = value.find_last_not_of(" \t\r\n");
-    value = begin == std::string::npos ? ""
-                                       : value.substr(begin, end - begin + 1);
+    value =
+      begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
     auto& head = *static_cast<ResponseHead*>(user);
     head.headers[lowercase(line.substr(0, colon))] = value;
   }
@@ -68,21 +68,22 @@ bool tls_failure(CURLcode code)
 }
 
 // Turns a libcurl failure into kiln's error, naming the place first.
-Error curl_error(CURL* easy, CURLcode code, const std::string& address,
-                 const std::string& path, const char* detail)
+Error curl_error(const CurlApi& api, CURL* easy, CURLcode code,
+                 const std::string& address, const std::string& path,
+                 const char* detail)
 {
   std::string place = "cannot connect to the Docker daemon at " + address;
   long os_errno = 0;
-  curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+  api.easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
   if (code == CURLE_COULDNT_CONNECT && os_errno != 0) {
     int err = static_cast<int>(os_errno);
     return Error{kind_of_errno(err), place + ": " + describe_errno(err)};
   }
 
-  std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(code);
+  std::string why = detail[0] != '\0' ? detail : api.easy_strerror(code);
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return Error{ErrorKind::timeout, "GET " + path + " at " + address +
-                                       ": timed out"};
+    return Error{ErrorKind::timeout,
+                 "GET " + path + " at " + address + ": timed out"};
   }
   if (tls_failure(code)) {
     return Error{ErrorKind::tls, place + ": " + why};
@@ -111,7 +112,12 @@ util::Result<Reply> get(const Host& host, const std::string& path,
                  "GET " + path + " at " + host.address + ": timed out"};
   }
 
-  Easy easy(curl_easy_init(), &curl_easy_cleanup);
+  auto loaded = curl_api();
+  if (!loaded) {
+    return loaded.error();
+  }
+  const CurlApi& api = **loaded;
+  Easy easy(api.easy_init(), api.easy_cleanup);
   if (!easy) {
     return Error{ErrorKind::internal, "cannot initialise libcurl"};
   }
@@ -119,12 +125,10 @@ util::Result<Reply> get(const Host& host, const std::string& path,
   std::string url;
   if (endpoint->local) {
     bool abstract = endpoint->path.starts_with("@");
-    curl_easy_setopt(c,
-                     abstract ? CURLOPT_ABSTRACT_UNIX_SOCKET
-                              : CURLOPT_UNIX_SOCKET_PATH,
-                     abstract ? endpoint->path.c_str() + 1
-                              : endpoint->path.c_str());
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    api.easy_setopt(
+      c, abstract ? CURLOPT_ABSTRACT_UNIX_SOCKET : CURLOPT_UNIX_SOCKET_PATH,
+      abstract ? endpoint->path.c_str() + 1 : endpoint->path.c_str());
+    api.easy_setopt(c, CURLOPT_PROXY, "");
     url = std::string("http://") + local_host_header + path;
   } else {
     bool v6 = endpoint->host.find(':') != std::string::npos;
@@ -133,53 +137,53 @@ util::Result<Reply> get(const Host& host, const std::string& path,
           endpoint->port + path;
   }
   if (host.tls) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, host.tls_verify ? 1L : 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, host.tls_verify ? 2L : 0L);
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, host.tls_verify ? 1L : 0L);
+    api.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, host.tls_verify ? 2L : 0L);
     if (!host.ca.empty()) {
-      curl_easy_setopt(c, CURLOPT_CAINFO, host.ca.c_str());
+      api.easy_setopt(c, CURLOPT_CAINFO, host.ca.c_str());
     }
     if (!host.cert.empty() && !host.key.empty()) {
-      curl_easy_setopt(c, CURLOPT_SSLCERT, host.cert.c_str());
-      curl_easy_setopt(c, CURLOPT_SSLKEY, host.key.c_str());
+      api.easy_setopt(c, CURLOPT_SSLCERT, host.cert.c_str());
+      api.easy_setopt(c, CURLOPT_SSLKEY, host.key.c_str());
     }
   }
 
-  List headers(nullptr, &curl_slist_free_all);
+  List headers(nullptr, api.slist_free_all);
   bool agent = false;
   for (const auto& [name, value] : host.headers) {
     // With a list already there, curl_slist_append returns that list.
     curl_slist* grown =
-      curl_slist_append(headers.get(), (name + ": " + value).c_str());
+      api.slist_append(headers.get(), (name + ": " + value).c_str());
     if (grown != nullptr && headers == nullptr) {
       headers.reset(grown);
     }
     agent = agent || lowercase(name) == "user-agent";
   }
   if (!agent) {
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
+    api.easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
   }
 
   Reply reply;
   char detail[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.head);
-  CURLcode code = curl_easy_perform(c);
+  api.easy_setopt(c, CURLOPT_URL, url.c_str());
+  api.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
+  api.easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+  api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  api.easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
+  api.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  api.easy_setopt(c, CURLOPT_HEADERDATA, &reply.head);
+  CURLcode code = api.easy_perform(c);
 
   if (code != CURLE_OK) {
-    auto error = curl_error(c, code, host.address, path, detail);
+    auto error = curl_error(api, c, code, host.address, path, detail);
     util::debug_call("GET " + path + " at " + host.address, error.message,
                      start);
     return error;
   }
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   reply.head.status = static_cast<int>(status);
   util::debug_call("GET " + path + " at " + host.address,
                    std::to_string(status), start);
@@ -201,8 +205,8 @@ bool well_formed(const std::string& version)
 {
   auto dot = version.find('.');
   auto digits = [](const std::string& part) {
-    return !part.empty() && part.find_first_not_of("0123456789") ==
-                              std::string::npos;
+    return !part.empty() &&
+           part.find_first_not_of("0123456789") == std::string::npos;
   };
   return dot != std::string::npos && digits(version.substr(0, dot)) &&
          digits(version.substr(dot + 1));
@@ -297,9 +301,8 @@ version(const Host& host, std::chrono::steady_clock::time_point deadline)
   }
   auto text = [&json](const char* key) {
     auto found = json.find(key);
-    return found != json.end() && found->is_string()
-             ? found->get<std::string>()
-             : std::string();
+    return found != json.end() && found->is_string() ? found->get<std::string>()
+                                                     : std::string();
   };
   out.version = text("Version");
   out.api_version = text("ApiVersion");

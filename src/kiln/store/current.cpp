@@ -71,10 +71,10 @@ std::optional<TimePoint> parse_rfc3339(const std::string& text)
   utc.tm_hour = digits(text, 11, 2);
   utc.tm_min = digits(text, 14, 2);
   utc.tm_sec = digits(text, 17, 2);
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
-      text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
-      utc.tm_year < -1900 || utc.tm_mon < 0 || utc.tm_mday < 1 ||
-      utc.tm_hour < 0 || utc.tm_min < 0 || utc.tm_sec < 0) {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+      text[13] != ':' || text[16] != ':' || utc.tm_year < -1900 ||
+      utc.tm_mon < 0 || utc.tm_mday < 1 || utc.tm_hour < 0 || utc.tm_min < 0 ||
+      utc.tm_sec < 0) {
     return std::nullopt;
   }
 
@@ -146,8 +146,16 @@ Resolution resolve(const Store& store, const std::string& key)
     }
   }
 
-  std::filesystem::path path = store.dir() / "defaults" / key_hash(key);
-  std::optional<std::string> fallback = util::read_file(path);
+  // OpenSSL's first digest costs more than the rest of `ls`; with no
+  // default recorded at all (the usual case) there is nothing to hash for.
+  std::filesystem::path defaults = store.dir() / "defaults";
+  std::error_code ec;
+  if (std::filesystem::is_empty(defaults, ec) || ec) {
+    out.fix = Resolution::Fix::reset;
+    return out;
+  }
+  std::optional<std::string> fallback =
+    util::read_file(defaults / key_hash(key));
   if (!fallback) {
     out.fix = Resolution::Fix::reset;
     return out;

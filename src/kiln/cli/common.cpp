@@ -14,26 +14,39 @@ using util::UserError;
 
 std::chrono::milliseconds parse_duration(const std::string& text)
 {
-  static const std::regex part(R"((\d+(?:\.\d+)?)(ms|s|m|h))");
+  // Go's time.ParseDuration: "0", or one or more of a decimal number
+  // (with an optional fraction) followed by a unit.
+  static const std::regex part(R"((\d*\.?\d*)(ns|us|µs|ms|s|m|h))");
+  auto invalid = [&text] {
+    return UserError("invalid duration " + quote(text) +
+                     ": expected a number with ms, s, m or h, like 5s");
+  };
+  if (text == "0") {
+    return std::chrono::milliseconds(0);
+  }
   double total_ms = 0;
   size_t consumed = 0;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), part);
        it != std::sregex_iterator(); ++it) {
-    if (it->position() != static_cast<long>(consumed)) {
-      break;
+    std::string number = (*it)[1];
+    if (it->position() != static_cast<long>(consumed) || number.empty() ||
+        number == ".") {
+      throw invalid();
     }
-    double value = std::stod((*it)[1]);
     std::string unit = (*it)[2];
-    double scale = unit == "ms"  ? 1
-                   : unit == "s" ? 1000
-                   : unit == "m" ? 60000
-                                 : 3600000;
-    total_ms += value * scale;
+    double scale = unit == "ns"                   ? 1e-6
+                   : unit == "us" || unit == "µs" ? 1e-3
+                   : unit == "ms"                 ? 1
+                   : unit == "s"                  ? 1e3
+                   : unit == "m"                  ? 6e4
+                                                  : 3.6e6;
+    total_ms += std::stod(number) * scale;
     consumed += it->length();
   }
-  if (text.empty() || consumed != text.size()) {
-    throw UserError("invalid duration " + quote(text) +
-                    ": expected a number with ms, s, m or h, like 5s");
+  // About 292 years, the most Go's duration holds.
+  constexpr double k_max_ms = 9.2e15;
+  if (text.empty() || consumed != text.size() || total_ms > k_max_ms) {
+    throw invalid();
   }
   return std::chrono::milliseconds(static_cast<long long>(total_ms));
 }

@@ -139,9 +139,10 @@ void check_kube_name(const std::string& what, const std::string& value,
 void check_query_keys(const Endpoint& ep,
                       std::initializer_list<const char*> allowed)
 {
-  for (const auto& [key, value] : ep.query) {
+  for (const auto& entry : ep.query) {
+    const std::string& key = entry.first;
     bool known = std::any_of(allowed.begin(), allowed.end(),
-                             [&](const char* k) { return key == k; });
+                             [&key](const char* k) { return key == k; });
     if (!known) {
       reject(ep.raw, "unknown parameter " + quote(key));
     }

@@ -45,10 +45,20 @@ TEST(ParseDuration, RejectsWhatIsNotADuration)
   }
 }
 
-// TODO: common.cpp rejects Go's bare "0" (time.ParseDuration takes it).
-TEST(ParseDuration, DISABLED_ZeroAsGo)
+TEST(ParseDuration, TakesWhatGoTakes)
 {
   EXPECT_EQ(parse_duration("0"), milliseconds(0));
+  EXPECT_EQ(parse_duration(".5s"), milliseconds(500));
+  EXPECT_EQ(parse_duration("1500us"), milliseconds(1));
+  EXPECT_EQ(parse_duration("2000000ns"), milliseconds(2));
+  EXPECT_EQ(parse_duration("3µs"), milliseconds(0));
+}
+
+TEST(ParseDuration, RejectsWhatOverflows)
+{
+  EXPECT_EQ(rejection("9999999999999999999h"),
+            "invalid duration \"9999999999999999999h\": expected a number "
+            "with ms, s, m or h, like 5s");
 }
 
 } // namespace

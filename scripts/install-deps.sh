@@ -73,9 +73,20 @@ install_packages() {
   # rather than fail.
   local apt_opts=(-o DPkg::Lock::Timeout=600)
   export DEBIAN_FRONTEND=noninteractive
+  # Packages such as docker.io and openssh-server would start their
+  # services on install; the tests start their own, by PID, instead.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    created_policy=1
+  fi
   apt-get "${apt_opts[@]}" update
   apt-get "${apt_opts[@]}" install -y --no-install-recommends \
     "${missing[@]}"
+  if ((created_policy)); then
+    rm -f "$policy"
+  fi
 }
 
 find_go() {

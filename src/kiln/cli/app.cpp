@@ -30,9 +30,9 @@ struct Subcommand {
 };
 
 const Subcommand k_subcommands[] = {
-  {"create", add_create},   {"inspect", add_inspect}, {"ls", add_ls},
-  {"rm", add_rm},           {"stop", add_stop},       {"use", add_use},
-  {"version", add_version},
+  {"build", add_build}, {"create", add_create},   {"inspect", add_inspect},
+  {"ls", add_ls},       {"rm", add_rm},           {"stop", add_stop},
+  {"use", add_use},     {"version", add_version},
 };
 
 // The Docker CLI asks every plugin for this before running it.
@@ -50,8 +50,8 @@ void print_plugin_metadata()
 bool env_true(const char* name)
 {
   const char* v = std::getenv(name);
-  return v != nullptr && (std::strcmp(v, "1") == 0 ||
-                          std::strcmp(v, "true") == 0);
+  return v != nullptr &&
+         (std::strcmp(v, "1") == 0 || std::strcmp(v, "true") == 0);
 }
 
 // Drops the plugin's own name that the Docker CLI passes first.
@@ -70,8 +70,8 @@ std::string unknown_command_message(const std::string& word)
   for (const auto& s : k_subcommands) {
     names.emplace_back(s.name);
   }
-  std::string message = "unknown command " + util::quote(word) +
-                        " for \"buildx\"";
+  std::string message =
+    "unknown command " + util::quote(word) + " for \"buildx\"";
   auto hints = util::suggest(word, names);
   if (!hints.empty()) {
     message += "; did you mean " + util::quote(hints.front()) + "?";

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/channel.h>
+
 #include "kiln/buildkit/client.h"
 #include "kiln/store/node_group.h"
 #include "kiln/util/fd.h"
@@ -43,6 +45,9 @@ public:
   /// Returns whether builds load their result into the Docker Engine
   /// when no output is given.
   [[nodiscard]] virtual bool default_load() const = 0;
+
+  /// Opens a gRPC channel to the node's daemon for a build.
+  virtual util::Result<std::shared_ptr<grpc::Channel>> channel() = 0;
 };
 
 /// The driver names kiln knows.

@@ -2,6 +2,7 @@
 // over a unix socket, tcp (optionally with mutual TLS) or, later, a
 // helper process.
 #include <filesystem>
+#include <optional>
 
 #include "kiln/buildkit/client.h"
 #include "kiln/connect/channel.h"
@@ -45,8 +46,8 @@ RemoteOptions parse_options(const store::Node& node,
   for (const auto& [key, value] : node.driver_opts) {
     if (key == "cacert" || key == "cert" || key == "key") {
       if (!std::filesystem::path(value).is_absolute()) {
-        throw UserError("non-absolute path " + quote(value) +
-                        " provided for " + key);
+        throw UserError("non-absolute path " + quote(value) + " provided for " +
+                        key);
       }
       std::string& slot = key == "cacert" ? out.tls.ca_cert
                           : key == "cert" ? out.tls.cert
@@ -99,18 +100,12 @@ public:
   explicit RemoteDriver(const store::Node& node)
     : m_endpoint(connect::parse_endpoint(node.endpoint)),
       m_options(parse_options(node, m_endpoint))
-  {
-  }
+  {}
 
   NodeStatus status(util::Deadline deadline) override
   {
-    auto scheme = m_endpoint.scheme;
-    if (scheme != connect::Scheme::unix_socket &&
-        scheme != connect::Scheme::tcp) {
-      return inactive({util::ErrorKind::unsupported,
-                       std::string("connecting through ") +
-                         connect::to_string(scheme) +
-                         ":// is not supported by kiln yet"});
+    if (auto unsupported = check_scheme()) {
+      return inactive(*unsupported);
     }
 
     connect::TlsFiles files;
@@ -137,8 +132,7 @@ public:
     status.version = info->version;
     status.round_trip = probed->round_trip;
     for (const auto& worker : info->workers) {
-      status.platforms.insert(status.platforms.end(),
-                              worker.platforms.begin(),
+      status.platforms.insert(status.platforms.end(), worker.platforms.begin(),
                               worker.platforms.end());
     }
     if (!info->workers.empty()) {
@@ -153,7 +147,34 @@ public:
     return m_options.default_load;
   }
 
+  util::Result<std::shared_ptr<grpc::Channel>> channel() override
+  {
+    if (auto unsupported = check_scheme()) {
+      return *unsupported;
+    }
+    connect::TlsFiles files;
+    try {
+      files = connect::load_tls_files(m_options.tls);
+    } catch (const UserError& e) {
+      return util::Error{util::ErrorKind::invalid, e.what()};
+    }
+    return connect::open_channel(m_endpoint, m_options.tls, files);
+  }
+
 private:
+  [[nodiscard]] std::optional<util::Error> check_scheme() const
+  {
+    auto scheme = m_endpoint.scheme;
+    if (scheme == connect::Scheme::unix_socket ||
+        scheme == connect::Scheme::tcp) {
+      return std::nullopt;
+    }
+    return util::Error{util::ErrorKind::unsupported,
+                       std::string("connecting through ") +
+                         connect::to_string(scheme) +
+                         ":// is not supported by kiln yet"};
+  }
+
   connect::Endpoint m_endpoint;
   RemoteOptions m_options;
 };

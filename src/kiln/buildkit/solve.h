@@ -1,0 +1,66 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/channel.h>
+
+#include "kiln/control.grpc.pb.h"
+#include "kiln/util/result.h"
+
+namespace kiln::buildkit {
+
+/// One exporter of a build: its type (`docker`, `local`, `tar`) and
+/// attributes.
+struct Export {
+  std::string type;
+  std::map<std::string, std::string> attrs;
+};
+
+/// What to build and where the result goes.
+struct SolveOptions {
+  /// The build's reference, which also names its status stream.
+  std::string ref;
+  /// The id of the session serving the build's files.
+  std::string session_id;
+  std::string frontend;
+  std::map<std::string, std::string> frontend_attrs;
+  std::vector<Export> exports;
+};
+
+/// Called with each status message while the build runs.
+using StatusHandler =
+  std::function<void(const moby::buildkit::v1::StatusResponse&)>;
+
+/// Runs one build on a daemon and follows its status.
+class Solver {
+public:
+  explicit Solver(std::shared_ptr<grpc::Channel> channel);
+  ~Solver();
+  Solver(const Solver&) = delete;
+  Solver& operator=(const Solver&) = delete;
+
+  /// Returns the control stub, for opening the session.
+  moby::buildkit::v1::Control::Stub& stub();
+
+  /// Runs Solve with `options`, handing status messages to `on_status`
+  /// from another thread; returns the exporter response.
+  util::Result<std::map<std::string, std::string>>
+  solve(const SolveOptions& options, const StatusHandler& on_status);
+
+  /// Cancels a running build; safe from any thread, also before
+  /// `solve` starts.
+  void cancel();
+
+  /// Returns whether `cancel` was called.
+  [[nodiscard]] bool cancelled() const;
+
+private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace kiln::buildkit

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/buildkit/solve.h"
+#include "kiln/cli/build_options.h"
+#include "kiln/session/file_send.h"
+
+namespace kiln::cli {
+
+/// Where a build's outputs go on this side: the session's targets, the
+/// exporters for the solve request, and what loading into the Engine
+/// reported.
+struct OutputPlan {
+  std::map<int, session::OutputTarget> targets;
+  std::vector<buildkit::Export> exports;
+  /// Filled in by the load target when its stream ends.
+  std::shared_ptr<std::string> loaded = std::make_shared<std::string>();
+};
+
+/// Prepares `outputs`: opens files lazily on first write, streams
+/// `docker` outputs without a destination into the Docker Engine.
+OutputPlan plan_outputs(const std::vector<OutputSpec>& outputs);
+
+} // namespace kiln::cli

@@ -1,0 +1,234 @@
+#include "kiln/progress/printer.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "kiln/util/error.h"
+
+namespace kiln::progress {
+
+namespace {
+
+using moby::buildkit::v1::StatusResponse;
+using moby::buildkit::v1::VertexStatus;
+
+double seconds(const google::protobuf::Timestamp& t)
+{
+  return static_cast<double>(t.seconds()) + t.nanos() / 1e9;
+}
+
+std::string fixed(const char* format, double value)
+{
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, value);
+  return buf;
+}
+
+// Sizes as Buildx shows them: 130B, 1.23kB, 3.15MB.
+std::string bytes_text(std::int64_t n)
+{
+  static const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  double value = static_cast<double>(n);
+  int unit = 0;
+  while (value >= 1000 && unit < 4) {
+    value /= 1000;
+    ++unit;
+  }
+  if (unit == 0) {
+    return std::to_string(n) + "B";
+  }
+  return fixed("%.2f", value) + units[unit];
+}
+
+} // namespace
+
+Mode parse_mode(const std::string& text)
+{
+  if (text == "plain" || text == "auto" || text == "tty" || text.empty()) {
+    return Mode::plain;
+  }
+  if (text == "quiet" || text == "none") {
+    return Mode::quiet;
+  }
+  throw util::UserError("invalid progress mode " + util::quote(text));
+}
+
+Printer::Printer(std::ostream& out, Mode mode, std::string description)
+  : m_out(out), m_mode(mode), m_description(std::move(description))
+{}
+
+void Printer::update(const StatusResponse& resp)
+{
+  std::vector<std::string> touched;
+  auto touch = [&](const std::string& digest) -> Step& {
+    if (std::find(touched.begin(), touched.end(), digest) == touched.end()) {
+      touched.push_back(digest);
+    }
+    auto [it, fresh] = m_steps.try_emplace(digest);
+    if (fresh) {
+      m_order.push_back(digest);
+    }
+    return it->second;
+  };
+
+  for (const auto& v : resp.vertexes()) {
+    Step& step = touch(v.digest());
+    step.name = v.name();
+    step.cached = v.cached();
+    step.started = v.has_started() ? seconds(v.started()) : 0;
+    step.completed = v.has_completed() ? seconds(v.completed()) : 0;
+    step.error = v.error();
+    if (!step.error.empty() && m_first_error.empty()) {
+      m_first_error = step.error;
+    }
+  }
+  for (const auto& s : resp.statuses()) {
+    write_status(touch(s.vertex()), s);
+  }
+  for (const auto& w : resp.warnings()) {
+    touch(w.vertex()).events.push_back("WARN: " + w.short_());
+  }
+  for (const auto& l : resp.logs()) {
+    Step& step = touch(l.vertex());
+    step.partial += l.msg();
+    std::size_t nl = 0;
+    while ((nl = step.partial.find('\n')) != std::string::npos) {
+      step.lines.push_back(step.partial.substr(0, nl));
+      step.partial.erase(0, nl + 1);
+    }
+  }
+
+  if (m_mode == Mode::quiet) {
+    return;
+  }
+  // Finished steps first, in the order they finished.
+  std::vector<std::string> finished;
+  std::vector<std::string> running;
+  for (const auto& d : touched) {
+    const Step& step = m_steps[d];
+    (step.completed > 0 ? finished : running).push_back(d);
+  }
+  std::stable_sort(finished.begin(), finished.end(),
+                   [this](const std::string& a, const std::string& b) {
+                     return m_steps[a].completed < m_steps[b].completed;
+                   });
+  for (const auto& d : finished) {
+    print_step(d);
+  }
+  for (const auto& d : running) {
+    if (m_steps[d].started > 0) {
+      print_step(d);
+    }
+  }
+  m_out.flush();
+}
+
+void Printer::write_status(Step& step, const VertexStatus& s)
+{
+  bool completed = s.has_completed();
+  auto seen = step.statuses.find(s.id());
+  if (seen != step.statuses.end() && (seen->second || !completed)) {
+    return;
+  }
+  step.statuses[s.id()] = completed;
+
+  std::string line = s.id();
+  if (s.total() != 0) {
+    line += " " + bytes_text(s.current()) + " / " + bytes_text(s.total());
+  } else if (s.current() != 0) {
+    line += " " + bytes_text(s.current());
+  }
+  if (s.has_started()) {
+    double end = completed ? seconds(s.completed()) : seconds(s.timestamp());
+    double diff = end - seconds(s.started());
+    if (diff > 0.01) {
+      line += fixed(" %.1fs", diff);
+    }
+  }
+  if (completed) {
+    line += " done";
+  }
+  step.events.push_back(line);
+}
+
+void Printer::print_step(const std::string& digest)
+{
+  Step& step = m_steps[digest];
+  if (step.done_printed) {
+    step.events.clear();
+    step.lines.clear();
+    return;
+  }
+  if (step.index == 0) {
+    step.index = ++m_next_index;
+  }
+  std::string n = "#" + std::to_string(step.index) + " ";
+
+  if (digest != m_current) {
+    if (!m_current.empty()) {
+      m_out << "#" << m_steps[m_current].index << " ...\n";
+    }
+    if (m_not_first) {
+      m_out << '\n';
+    } else {
+      if (!m_description.empty()) {
+        m_out << "#0 " << m_description << "\n\n";
+      }
+      m_not_first = true;
+    }
+    m_out << n << step.name << '\n';
+  }
+  for (const auto& e : step.events) {
+    m_out << n << e << '\n';
+  }
+  step.events.clear();
+  for (const auto& l : step.lines) {
+    m_out << n << l << '\n';
+  }
+  step.lines.clear();
+
+  m_current = digest;
+  if (step.completed <= 0) {
+    return;
+  }
+  if (!step.partial.empty()) {
+    m_out << n << step.partial << '\n';
+    step.partial.clear();
+  }
+  m_current.clear();
+  step.done_printed = true;
+  if (!step.error.empty()) {
+    if (step.error.ends_with("context canceled")) {
+      m_out << n << "CANCELED\n";
+    } else {
+      m_out << n << "ERROR: " << step.error << '\n';
+    }
+  } else if (step.cached) {
+    m_out << n << "CACHED\n";
+  } else {
+    double took = step.started > 0 ? step.completed - step.started : 0;
+    m_out << n << "DONE" << fixed(" %.1fs", took) << '\n';
+  }
+}
+
+void Printer::finish()
+{
+  if (m_mode == Mode::quiet) {
+    return;
+  }
+  for (const auto& d : m_order) {
+    Step& step = m_steps[d];
+    if (!step.done_printed && !step.partial.empty()) {
+      m_out << "#" << step.index << " " << step.partial << '\n';
+      step.partial.clear();
+    }
+  }
+  m_out.flush();
+}
+
+std::string Printer::first_error() const
+{
+  return m_first_error;
+}
+
+} // namespace kiln::progress

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kiln/control.pb.h"
+
+namespace kiln::progress {
+
+/// How much of a build's progress to show.
+enum class Mode {
+  plain,
+  quiet,
+};
+
+/// Turns `--progress` text into a mode; `auto` and `tty` fall back to
+/// plain output. Throws `util::UserError` for anything else.
+Mode parse_mode(const std::string& text);
+
+/// Prints a build's status updates in Buildx's plain form: `#N name`,
+/// its logs and sub-statuses, then `#N DONE 0.1s`, `#N CACHED` or
+/// `#N ERROR: ...`.
+class Printer {
+public:
+  /// Writes to `out`; a non-empty `description` is printed first as
+  /// step `#0`.
+  Printer(std::ostream& out, Mode mode, std::string description);
+
+  /// Takes in one status message from the daemon.
+  void update(const moby::buildkit::v1::StatusResponse& resp);
+
+  /// Ends the output, closing a half-printed log line.
+  void finish();
+
+  /// Returns the error of the first failed step, or empty.
+  [[nodiscard]] std::string first_error() const;
+
+private:
+  struct Step {
+    int index = 0;
+    std::string name;
+    double started = 0;
+    double completed = 0;
+    bool cached = false;
+    std::string error;
+    bool done_printed = false;
+    std::string partial;
+    std::vector<std::string> lines;
+    std::vector<std::string> events;
+    std::map<std::string, bool> statuses;
+  };
+
+  void print_step(const std::string& digest);
+  void write_status(Step& step, const moby::buildkit::v1::VertexStatus& s);
+
+  std::ostream& m_out;
+  Mode m_mode;
+  std::string m_description;
+  std::map<std::string, Step> m_steps;
+  std::vector<std::string> m_order;
+  std::string m_current;
+  bool m_not_first = false;
+  int m_next_index = 0;
+  std::string m_first_error;
+};
+
+} // namespace kiln::progress

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string_view>
+
+#include <grpcpp/impl/service_type.h>
+
+namespace kiln::session {
+
+/// The method path the daemon calls to hand over an export.
+inline constexpr const char* k_file_send_method =
+  "/moby.filesync.v1.FileSend/DiffCopy";
+
+/// Where one exporter's output goes: a folder (fsutil packets), or a
+/// byte stream (tar, docker) given to `write` chunk by chunk and ended
+/// with `close`; both may throw to fail the transfer.
+struct OutputTarget {
+  std::filesystem::path dir;
+  std::function<void(std::string_view)> write;
+  std::function<void()> close;
+};
+
+/// Serves FileSend/DiffCopy for `targets`, keyed by the exporter's
+/// position in the solve request.
+std::unique_ptr<grpc::Service>
+make_file_send(std::map<int, OutputTarget> targets);
+
+} // namespace kiln::session

@@ -131,7 +131,10 @@ Solver::solve(const SolveOptions& options, const StatusHandler& on_status)
   status_thread.join();
 
   if (!status.ok()) {
-    return from_status(status);
+    // The daemon's own message reads best, as Buildx shows it.
+    util::Error error = from_status(status);
+    error.message = "failed to solve: " + status.error_message();
+    return error;
   }
   std::map<std::string, std::string> out(resp.exporterresponse().begin(),
                                          resp.exporterresponse().end());

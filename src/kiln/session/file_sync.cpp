@@ -3,6 +3,7 @@
 // requested files sent by a few workers, writes serialised.
 #include "kiln/session/file_sync.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -157,6 +158,31 @@ private:
   bool m_closed = false;
 };
 
+// Returns `paths` and, for those that are symlinks inside `root`, what
+// they point at, followed link by link; these join the include patterns.
+std::vector<std::string> follow_links(const fs::path& root,
+                                      std::vector<std::string> paths)
+{
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < paths.size() && out.size() < 256; ++i) {
+    std::string path = clean_path(paths[i]);
+    if (std::find(out.begin(), out.end(), path) != out.end()) {
+      continue;
+    }
+    out.push_back(path);
+    std::error_code ec;
+    fs::path target = fs::read_symlink(root / path, ec);
+    if (ec) {
+      continue;
+    }
+    std::string next = target.is_absolute()
+                         ? target.string()
+                         : (fs::path(path).parent_path() / target).string();
+    paths.push_back(clean_path(next));
+  }
+  return out;
+}
+
 class FileSyncService : public moby::filesync::v1::FileSync::Service {
 public:
   explicit FileSyncService(std::map<std::string, fs::path> dirs)
@@ -173,7 +199,13 @@ public:
               "no access allowed to dir " + util::quote(name)};
     }
     WalkFilter filter;
-    filter.include = PatternMatcher(metadata_values(*ctx, "include-patterns"));
+    auto includes = metadata_values(*ctx, "include-patterns");
+    auto follow = metadata_values(*ctx, "followpaths");
+    if (!follow.empty()) {
+      auto targets = follow_links(dir->second, follow);
+      includes.insert(includes.end(), targets.begin(), targets.end());
+    }
+    filter.include = PatternMatcher(includes);
     filter.exclude = PatternMatcher(metadata_values(*ctx, "exclude-patterns"));
     util::debug("session: sending " + name + " from " + dir->second.string());
 

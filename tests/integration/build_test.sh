@@ -134,6 +134,26 @@ check_error 'ERROR: invalid value dest' -o type=local,dest "$ctx"
 check_error 'ERROR: type is required for output' -o dest=x,foo=bar "$ctx"
 check_error 'ERROR: dest is required for local exporter' -o type=local "$ctx"
 
+# Ctrl-C cancels the build: the step shows CANCELED, kiln exits 130. The
+# Dockerfile lives outside the context.
+printf 'FROM scratch\nCOPY rootfs/ /\nRUN sleep 60\n' >"$RIG_TMP/slow.Dockerfile"
+"$KILN" build --builder remote --progress plain -f "$RIG_TMP/slow.Dockerfile" \
+  "$ctx" >/dev/null 2>"$RIG_TMP/log6" &
+pid=$!
+RIG_PIDS+=("$pid")
+for ((i = 0; i < 150; i++)); do
+  grep -q 'RUN sleep 60$' "$RIG_TMP/log6" && break
+  sleep 0.2
+done
+sleep 1
+kill -INT "$pid"
+status=0
+wait "$pid" || status=$?
+((status == 130)) ||
+  { cat "$RIG_TMP/log6" >&2; rig_fail "Ctrl-C: want exit 130, got $status"; }
+grep -q '^#[0-9]* CANCELED$' "$RIG_TMP/log6" ||
+  { cat "$RIG_TMP/log6" >&2; rig_fail "Ctrl-C: no CANCELED step"; }
+
 # --load into a Docker Engine of the test's own, then run the image.
 if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
   printf 'SKIP: --load (dockerd or docker not found)\n' >&2

@@ -149,9 +149,6 @@ void Solver::cancel()
   if (s.solve_ctx != nullptr) {
     s.solve_ctx->TryCancel();
   }
-  if (s.status_ctx != nullptr) {
-    s.status_ctx->TryCancel();
-  }
 }
 
 bool Solver::cancelled() const

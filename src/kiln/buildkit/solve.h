@@ -52,7 +52,8 @@ public:
   solve(const SolveOptions& options, const StatusHandler& on_status);
 
   /// Cancels a running build; safe from any thread, also before
-  /// `solve` starts.
+  /// `solve` starts. The status stream keeps going for a few seconds so
+  /// that the cancelled steps are shown.
   void cancel();
 
   /// Returns whether `cancel` was called.

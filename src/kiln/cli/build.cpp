@@ -120,9 +120,6 @@ void run_build(const BuildFlags& flags, const Globals& globals)
       plan.outputs.back().attrs["name"] = names;
     }
   }
-  if (plan.outputs.empty()) {
-    std::cerr << k_no_output_warning << '\n';
-  }
 
   // Signals are blocked before gRPC starts any thread of its own.
   InterruptWatch interrupts;
@@ -169,6 +166,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   }
   if (!result) {
     throw UserError("failed to build: " + result.error().message);
+  }
+  if (plan.outputs.empty()) {
+    std::cerr << k_no_output_warning << '\n';
   }
   if (!outputs.loaded->empty()) {
     util::debug("load: " + *outputs.loaded);

@@ -126,11 +126,19 @@ void Printer::update(const StatusResponse& resp)
 void Printer::write_status(Step& step, const VertexStatus& s)
 {
   bool completed = s.has_completed();
-  auto seen = step.statuses.find(s.id());
-  if (seen != step.statuses.end() && (seen->second || !completed)) {
+  double now = seconds(s.timestamp());
+  auto [seen, fresh] = step.statuses.try_emplace(s.id());
+  StatusSeen& last = seen->second;
+  if (fresh) {
+    last.printed_at = s.has_started() ? seconds(s.started()) : now;
+  }
+  // A finished status prints once; a running one at most every second,
+  // so that quick transfers show only their final line.
+  if (last.done || (!completed && now - last.printed_at < 1.0)) {
     return;
   }
-  step.statuses[s.id()] = completed;
+  last.done = completed;
+  last.printed_at = now;
 
   std::string line = s.id();
   if (s.total() != 0) {

@@ -40,6 +40,11 @@ public:
   [[nodiscard]] std::string first_error() const;
 
 private:
+  struct StatusSeen {
+    double printed_at = 0;
+    bool done = false;
+  };
+
   struct Step {
     int index = 0;
     std::string name;
@@ -51,7 +56,7 @@ private:
     std::string partial;
     std::vector<std::string> lines;
     std::vector<std::string> events;
-    std::map<std::string, bool> statuses;
+    std::map<std::string, StatusSeen> statuses;
   };
 
   void print_step(const std::string& digest);

@@ -108,14 +108,18 @@ status=0
 ((status == 1)) || rig_fail "failing build: want exit 1, got $status"
 grep -q 'ERROR: process "/bin/sh -c exit 7" did not complete successfully' \
   "$RIG_TMP/log3" || { cat "$RIG_TMP/log3" >&2; rig_fail "no step error"; }
-grep -q '^ERROR: failed to build: failed to solve: process "/bin/sh -c exit 7"' \
-  "$RIG_TMP/log3" || { cat "$RIG_TMP/log3" >&2; rig_fail "no final error"; }
+final='^ERROR: failed to build: failed to solve: process "/bin/sh -c exit 7"'
+grep -q "$final" "$RIG_TMP/log3" ||
+  { cat "$RIG_TMP/log3" >&2; rig_fail "no final error"; }
 
 # No output: Buildx's warning.
 "$KILN" build --builder remote --progress quiet --target files "$ctx" \
   2>"$RIG_TMP/log4"
-grep -qx 'WARNING: No output specified with remote driver. Build result will only remain in the build cache. To push result image into registry use --push or to load image into docker use --load' \
-  "$RIG_TMP/log4" || { cat "$RIG_TMP/log4" >&2; rig_fail "no warning"; }
+warning="WARNING: No output specified with remote driver. Build result will"
+warning+=" only remain in the build cache. To push result image into registry"
+warning+=" use --push or to load image into docker use --load"
+grep -qxF "$warning" "$RIG_TMP/log4" ||
+  { cat "$RIG_TMP/log4" >&2; rig_fail "no warning"; }
 
 # Bad input is named in one line.
 check_error() {
@@ -128,17 +132,18 @@ check_error() {
 }
 check_error 'ERROR: unable to prepare context: path "/nonexistent" not found' \
   /nonexistent
-check_error "ERROR: unable to prepare context: Dockerfile \"$ctx/Nope\" not found" \
-  -f "$ctx/Nope" "$ctx"
+nope="ERROR: unable to prepare context: Dockerfile \"$ctx/Nope\" not found"
+check_error "$nope" -f "$ctx/Nope" "$ctx"
 check_error 'ERROR: invalid value dest' -o type=local,dest "$ctx"
 check_error 'ERROR: type is required for output' -o dest=x,foo=bar "$ctx"
 check_error 'ERROR: dest is required for local exporter' -o type=local "$ctx"
 
 # Ctrl-C cancels the build: the step shows CANCELED, kiln exits 130. The
 # Dockerfile lives outside the context.
-printf 'FROM scratch\nCOPY rootfs/ /\nRUN sleep 60\n' >"$RIG_TMP/slow.Dockerfile"
-"$KILN" build --builder remote --progress plain -f "$RIG_TMP/slow.Dockerfile" \
-  "$ctx" >/dev/null 2>"$RIG_TMP/log6" &
+slow="$RIG_TMP/slow.Dockerfile"
+printf 'FROM scratch\nCOPY rootfs/ /\nRUN sleep 60\n' >"$slow"
+"$KILN" build --builder remote --progress plain -f "$slow" "$ctx" \
+  >/dev/null 2>"$RIG_TMP/log6" &
 pid=$!
 RIG_PIDS+=("$pid")
 for ((i = 0; i < 150; i++)); do

@@ -85,7 +85,8 @@ v1::Control::Stub& Solver::stub()
 }
 
 util::Result<std::map<std::string, std::string>>
-Solver::solve(const SolveOptions& options, const StatusHandler& on_status)
+Solver::solve(const SolveOptions& options, const StatusHandler& on_status,
+              const std::function<void()>& on_solved)
 {
   Impl& s = *m_impl;
   auto start = util::Clock::now();
@@ -121,6 +122,7 @@ Solver::solve(const SolveOptions& options, const StatusHandler& on_status)
   }
   s.leave(&s.solve_ctx);
   util::debug_call("Solve", status.ok() ? "ok" : status.error_message(), start);
+  on_solved();
 
   {
     std::unique_lock lock(done_mutex);

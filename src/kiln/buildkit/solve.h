@@ -47,9 +47,13 @@ public:
   moby::buildkit::v1::Control::Stub& stub();
 
   /// Runs Solve with `options`, handing status messages to `on_status`
-  /// from another thread; returns the exporter response.
+  /// from another thread; calls `on_solved` as soon as Solve returns
+  /// (the daemon ends the status stream only once the session is
+  /// closed), then waits for the status stream; returns the exporter
+  /// response.
   util::Result<std::map<std::string, std::string>>
-  solve(const SolveOptions& options, const StatusHandler& on_status);
+  solve(const SolveOptions& options, const StatusHandler& on_status,
+        const std::function<void()>& on_solved);
 
   /// Cancels a running build; safe from any thread, also before
   /// `solve` starts. The status stream keeps going for a few seconds so

@@ -157,9 +157,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   options.frontend_attrs = plan.frontend_attrs;
   options.exports = outputs.exports;
   auto result = solver.solve(
-    options, [&printer](const auto& resp) { printer.update(resp); });
+    options, [&printer](const auto& resp) { printer.update(resp); },
+    [&session] { session.close(); });
   printer.finish();
-  session.close();
 
   if (interrupts.fired() || solver.cancelled()) {
     throw util::Cancelled();

@@ -159,6 +159,10 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   auto result = solver.solve(
     options, [&printer](const auto& resp) { printer.update(resp); },
     [&session] { session.close(); });
+  if (outputs.loaded->finished > 0) {
+    printer.local_step("importing to docker", outputs.loaded->started,
+                       outputs.loaded->finished);
+  }
   printer.finish();
 
   if (interrupts.fired() || solver.cancelled()) {
@@ -170,8 +174,8 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (plan.outputs.empty()) {
     std::cerr << k_no_output_warning << '\n';
   }
-  if (!outputs.loaded->empty()) {
-    util::debug("load: " + *outputs.loaded);
+  if (!outputs.loaded->message.empty()) {
+    util::debug("load: " + outputs.loaded->message);
   }
   if (!flags.iidfile.empty()) {
     write_iidfile(flags.iidfile, *result);

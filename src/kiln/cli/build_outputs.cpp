@@ -1,6 +1,7 @@
 #include "kiln/cli/build_outputs.h"
 
 #include <cerrno>
+#include <chrono>
 #include <optional>
 #include <stdexcept>
 
@@ -15,6 +16,12 @@
 namespace kiln::cli {
 
 namespace {
+
+double now()
+{
+  auto since = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration<double>(since).count();
+}
 
 // A file, or stdout for `-`, opened at the first write.
 struct FileSink {
@@ -59,11 +66,12 @@ struct FileSink {
 // The Engine's image load, connected at the first write.
 struct LoadSink {
   std::optional<engine::ImageLoad> load;
-  std::shared_ptr<std::string> loaded;
+  std::shared_ptr<LoadReport> loaded;
 
   void write(std::string_view bytes)
   {
     if (!load) {
+      loaded->started = now();
       auto opened = engine::ImageLoad::open(engine::current_host());
       if (!opened) {
         throw std::runtime_error(opened.error().message);
@@ -84,7 +92,8 @@ struct LoadSink {
                                "Engine: " +
                                result.error().message);
     }
-    *loaded = *result;
+    loaded->message = *result;
+    loaded->finished = now();
   }
 };
 

@@ -11,6 +11,14 @@
 
 namespace kiln::cli {
 
+/// What loading an image into the Docker Engine did: when it ran, in
+/// seconds since the epoch, and what the Engine said.
+struct LoadReport {
+  double started = 0;
+  double finished = 0;
+  std::string message;
+};
+
 /// Where a build's outputs go on this side: the session's targets, the
 /// exporters for the solve request, and what loading into the Engine
 /// reported.
@@ -18,7 +26,7 @@ struct OutputPlan {
   std::map<int, session::OutputTarget> targets;
   std::vector<buildkit::Export> exports;
   /// Filled in by the load target when its stream ends.
-  std::shared_ptr<std::string> loaded = std::make_shared<std::string>();
+  std::shared_ptr<LoadReport> loaded = std::make_shared<LoadReport>();
 };
 
 /// Prepares `outputs`: opens files lazily on first write, streams

@@ -219,6 +219,24 @@ void Printer::print_step(const std::string& digest)
   }
 }
 
+void Printer::local_step(const std::string& name, double started,
+                         double completed)
+{
+  if (m_mode == Mode::quiet) {
+    return;
+  }
+  std::string digest = "kiln:" + name;
+  auto [it, fresh] = m_steps.try_emplace(digest);
+  if (fresh) {
+    m_order.push_back(digest);
+  }
+  it->second.name = name;
+  it->second.started = started;
+  it->second.completed = completed;
+  print_step(digest);
+  m_out.flush();
+}
+
 void Printer::finish()
 {
   if (m_mode == Mode::quiet) {

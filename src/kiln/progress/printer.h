@@ -33,6 +33,10 @@ public:
   /// Takes in one status message from the daemon.
   void update(const moby::buildkit::v1::StatusResponse& resp);
 
+  /// Shows a step kiln ran itself, like `importing to docker`, that
+  /// ran from `started` to `completed` (seconds since the epoch).
+  void local_step(const std::string& name, double started, double completed);
+
   /// Ends the output, closing a half-printed log line.
   void finish();
 

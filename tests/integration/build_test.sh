@@ -176,9 +176,16 @@ done
 docker version >/dev/null 2>&1 ||
   { tail "$RIG_TMP/dockerd.log" >&2; rig_fail "dockerd did not start"; }
 
-"$KILN" build --builder remote --progress plain --build-arg GREETING=loaded \
-  --target base -t test --load --iidfile "$RIG_TMP/iid" "$ctx" \
-  2>"$RIG_TMP/log5" || { cat "$RIG_TMP/log5" >&2; rig_fail "--load failed"; }
+# The seed scenario, through the Docker CLI with kiln as its plugin.
+mkdir -p "$DOCKER_CONFIG/cli-plugins"
+cp "$KILN" "$DOCKER_CONFIG/cli-plugins/docker-buildx"
+[[ "$(docker buildx version)" == kiln* ]] || rig_fail "docker runs no kiln"
+(cd "$ctx" && docker buildx build --builder=remote --progress plain \
+  --build-arg GREETING=loaded --target base -t test --load \
+  --iidfile "$RIG_TMP/iid" .) 2>"$RIG_TMP/log5" ||
+  { cat "$RIG_TMP/log5" >&2; rig_fail "--load failed"; }
+grep -q '^#[0-9]* importing to docker$' "$RIG_TMP/log5" ||
+  { cat "$RIG_TMP/log5" >&2; rig_fail "--load: no import step"; }
 docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -qx test:latest ||
   rig_fail "test:latest not in docker image ls"
 [[ "$(<"$RIG_TMP/iid")" == sha256:* ]] || rig_fail "iidfile holds no digest"

@@ -54,6 +54,7 @@ public:
   std::unique_ptr<v1::Control::Stub> stub;
   std::mutex mutex;
   std::atomic<bool> cancelled{false};
+  int exit_code = 0;
   grpc::ClientContext* solve_ctx = nullptr;
   grpc::ClientContext* status_ctx = nullptr;
 
@@ -133,6 +134,20 @@ Solver::solve(const SolveOptions& options, const StatusHandler& on_status,
   status_thread.join();
 
   if (!status.ok()) {
+    switch (status.error_code()) {
+    case grpc::StatusCode::INTERNAL:
+      s.exit_code = 100;
+      break;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      s.exit_code = 102;
+      break;
+    case grpc::StatusCode::CANCELLED:
+      s.exit_code = 130;
+      break;
+    default:
+      s.exit_code = 1;
+      break;
+    }
     // The daemon's own message reads best, as Buildx shows it.
     util::Error error = from_status(status);
     error.message = "failed to solve: " + status.error_message();
@@ -151,6 +166,11 @@ void Solver::cancel()
   if (s.solve_ctx != nullptr) {
     s.solve_ctx->TryCancel();
   }
+}
+
+int Solver::exit_code() const
+{
+  return m_impl->exit_code;
 }
 
 bool Solver::cancelled() const

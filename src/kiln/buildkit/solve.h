@@ -60,6 +60,11 @@ public:
   /// that the cancelled steps are shown.
   void cancel();
 
+  /// Returns the exit code Buildx gives the last failed solve: 100 for
+  /// an internal daemon error, 102 for exhausted resources, 130 when
+  /// cancelled, else 1.
+  [[nodiscard]] int exit_code() const;
+
   /// Returns whether `cancel` was called.
   [[nodiscard]] bool cancelled() const;
 

@@ -144,6 +144,9 @@ int run(int argc, char** argv)
     return run_app(std::move(args));
   } catch (const util::Cancelled&) {
     return 130;
+  } catch (const util::ExitError& e) {
+    std::cerr << "ERROR: " << util::redact(e.what()) << '\n';
+    return e.exit_code();
   } catch (const util::UserError& e) {
     std::cerr << "ERROR: " << util::redact(e.what()) << '\n';
     return 1;

@@ -169,7 +169,8 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     throw util::Cancelled();
   }
   if (!result) {
-    throw UserError("failed to build: " + result.error().message);
+    throw util::ExitError("failed to build: " + result.error().message,
+                          solver.exit_code());
   }
   if (plan.outputs.empty()) {
     std::cerr << k_no_output_warning << '\n';

@@ -111,6 +111,8 @@ grep -q 'ERROR: process "/bin/sh -c exit 7" did not complete successfully' \
 final='^ERROR: failed to build: failed to solve: process "/bin/sh -c exit 7"'
 grep -q "$final" "$RIG_TMP/log3" ||
   { cat "$RIG_TMP/log3" >&2; rig_fail "no final error"; }
+grep -qx 'Dockerfile:9' "$RIG_TMP/log3" && grep -qx '   9 | >>> RUN exit 7' \
+  "$RIG_TMP/log3" || { cat "$RIG_TMP/log3" >&2; rig_fail "no source lines"; }
 
 # No output: Buildx's warning.
 "$KILN" build --builder remote --progress quiet --target files "$ctx" \

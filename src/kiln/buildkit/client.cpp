@@ -120,16 +120,14 @@ class Client::Impl {
 public:
   explicit Impl(std::shared_ptr<grpc::Channel> channel)
     : m_stub(moby::buildkit::v1::Control::NewStub(std::move(channel)))
-  {
-  }
+  {}
 
   std::unique_ptr<moby::buildkit::v1::Control::Stub> m_stub;
 };
 
 Client::Client(std::shared_ptr<grpc::Channel> channel)
   : m_impl(std::make_unique<Impl>(std::move(channel)))
-{
-}
+{}
 
 Client::~Client() = default;
 

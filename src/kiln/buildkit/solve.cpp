@@ -55,6 +55,7 @@ public:
   std::mutex mutex;
   std::atomic<bool> cancelled{false};
   int exit_code = 0;
+  std::string error_details;
   grpc::ClientContext* solve_ctx = nullptr;
   grpc::ClientContext* status_ctx = nullptr;
 
@@ -134,6 +135,7 @@ Solver::solve(const SolveOptions& options, const StatusHandler& on_status,
   status_thread.join();
 
   if (!status.ok()) {
+    s.error_details = status.error_details();
     switch (status.error_code()) {
     case grpc::StatusCode::INTERNAL:
       s.exit_code = 100;
@@ -171,6 +173,11 @@ void Solver::cancel()
 int Solver::exit_code() const
 {
   return m_impl->exit_code;
+}
+
+const std::string& Solver::error_details() const
+{
+  return m_impl->error_details;
 }
 
 bool Solver::cancelled() const

@@ -65,6 +65,10 @@ public:
   /// cancelled, else 1.
   [[nodiscard]] int exit_code() const;
 
+  /// Returns the rich error details of the last failed solve, for
+  /// `format_error_sources`.
+  [[nodiscard]] const std::string& error_details() const;
+
   /// Returns whether `cancel` was called.
   [[nodiscard]] bool cancelled() const;
 

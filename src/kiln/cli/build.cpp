@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "kiln/buildkit/error_source.h"
 #include "kiln/buildkit/solve.h"
 #include "kiln/cli/build_options.h"
 #include "kiln/cli/build_outputs.h"
@@ -168,12 +169,15 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (interrupts.fired() || solver.cancelled()) {
     throw util::Cancelled();
   }
-  if (!result) {
-    throw util::ExitError("failed to build: " + result.error().message,
-                          solver.exit_code());
-  }
+  // Buildx's order: progress, the no-output warning, the failing
+  // Dockerfile lines, then the error.
   if (plan.outputs.empty()) {
     std::cerr << k_no_output_warning << '\n';
+  }
+  if (!result) {
+    std::cerr << buildkit::format_error_sources(solver.error_details());
+    throw util::ExitError("failed to build: " + result.error().message,
+                          solver.exit_code());
   }
   if (!outputs.loaded->message.empty()) {
     util::debug("load: " + outputs.loaded->message);

@@ -90,12 +90,8 @@ void Printer::update(const StatusResponse& resp)
   }
   for (const auto& l : resp.logs()) {
     Step& step = touch(l.vertex());
-    step.partial += l.msg();
-    std::size_t nl = 0;
-    while ((nl = step.partial.find('\n')) != std::string::npos) {
-      step.lines.push_back(step.partial.substr(0, nl));
-      step.partial.erase(0, nl + 1);
-    }
+    double since = step.started > 0 ? seconds(l.timestamp()) - step.started : 0;
+    add_log(step, l.msg(), since);
   }
 
   if (m_mode == Mode::quiet) {
@@ -121,6 +117,31 @@ void Printer::update(const StatusResponse& resp)
     }
   }
   m_out.flush();
+}
+
+void Printer::add_log(Step& step, const std::string& msg, double since)
+{
+  // Each line starts with its time since the step started.
+  const char* format = since < 10 ? "%.3f " : since < 100 ? "%.2f " : "%.1f ";
+  std::size_t at = 0;
+  while (at < msg.size()) {
+    if (step.partial.empty()) {
+      step.partial = fixed(format, since);
+    }
+    auto nl = msg.find('\n', at);
+    if (nl == std::string::npos) {
+      step.partial += msg.substr(at);
+      return;
+    }
+    step.partial += msg.substr(at, nl - at);
+    step.lines.push_back(step.partial);
+    step.recent.push_back(std::move(step.partial));
+    if (step.recent.size() > k_recent_lines) {
+      step.recent.erase(step.recent.begin());
+    }
+    step.partial.clear();
+    at = nl + 1;
+  }
 }
 
 void Printer::write_status(Step& step, const VertexStatus& s)
@@ -248,6 +269,18 @@ void Printer::finish()
       m_out << "#" << step.index << " " << step.partial << '\n';
       step.partial.clear();
     }
+  }
+  // The last lines of each failed step once more, below everything.
+  for (const auto& d : m_order) {
+    const Step& step = m_steps[d];
+    if (step.error.empty() || step.error.ends_with("context canceled")) {
+      continue;
+    }
+    m_out << "------\n > " << step.name << ":\n";
+    for (const auto& line : step.recent) {
+      m_out << line << '\n';
+    }
+    m_out << "------\n";
   }
   m_out.flush();
 }

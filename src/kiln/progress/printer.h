@@ -58,12 +58,16 @@ private:
     std::string error;
     bool done_printed = false;
     std::string partial;
+    std::vector<std::string> recent;
     std::vector<std::string> lines;
     std::vector<std::string> events;
     std::map<std::string, StatusSeen> statuses;
   };
 
+  static constexpr std::size_t k_recent_lines = 10;
+
   void print_step(const std::string& digest);
+  static void add_log(Step& step, const std::string& msg, double since);
   void write_status(Step& step, const moby::buildkit::v1::VertexStatus& s);
 
   std::ostream& m_out;

@@ -42,6 +42,7 @@ TEST(Printer, PlainStepsLogsAndEndings)
   auto* log = first.add_logs();
   log->set_vertex("d1");
   log->set_msg("hi\npart");
+  at(log->mutable_timestamp(), 100.5);
   p.update(first);
 
   v1::StatusResponse second;
@@ -49,21 +50,30 @@ TEST(Printer, PlainStepsLogsAndEndings)
   vertex(second, "d2", "[2/2] COPY a b", 100, 100.5)->set_cached(true);
   auto* failed = vertex(second, "d3", "[3/3] RUN false", 100, 101);
   failed->set_error("exit code: 1");
+  auto* out_log = second.add_logs();
+  out_log->set_vertex("d3");
+  out_log->set_msg("oops\n");
+  at(out_log->mutable_timestamp(), 100.25);
   p.update(second);
   p.finish();
 
   EXPECT_EQ(out.str(), "#0 building with \"b\" instance using remote driver\n"
                        "\n"
                        "#1 [1/2] RUN echo hi\n"
-                       "#1 hi\n"
-                       "#1 part\n"
+                       "#1 0.500 hi\n"
+                       "#1 0.500 part\n"
                        "#1 DONE 0.2s\n"
                        "\n"
                        "#2 [2/2] COPY a b\n"
                        "#2 CACHED\n"
                        "\n"
                        "#3 [3/3] RUN false\n"
-                       "#3 ERROR: exit code: 1\n");
+                       "#3 0.250 oops\n"
+                       "#3 ERROR: exit code: 1\n"
+                       "------\n"
+                       " > [3/3] RUN false:\n"
+                       "0.250 oops\n"
+                       "------\n");
   EXPECT_EQ(p.first_error(), "exit code: 1");
 }
 

@@ -29,51 +29,60 @@ namespace {
 
 using util::UserError;
 
-// Blocks SIGINT and SIGTERM for every thread started after it, and
-// watches for them on a thread of its own, so that an interrupt cancels
-// the build instead of killing kiln mid-stream.
-class InterruptWatch {
+// Blocks SIGINT and SIGTERM for the threads started while it lives, so
+// that gRPC's threads never take them; restores the mask at the end.
+class BlockedSignals {
 public:
-  InterruptWatch()
+  BlockedSignals()
   {
     sigemptyset(&m_set);
     sigaddset(&m_set, SIGINT);
     sigaddset(&m_set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &m_set, &m_old);
   }
+  ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &m_old, nullptr); }
+  BlockedSignals(const BlockedSignals&) = delete;
+  BlockedSignals& operator=(const BlockedSignals&) = delete;
+
+  /// Returns the blocked signals.
+  [[nodiscard]] const sigset_t& set() const { return m_set; }
+
+private:
+  sigset_t m_set{};
+  sigset_t m_old{};
+};
+
+// Waits for the blocked signals on a thread of its own and calls
+// `on_signal` at the first, so that an interrupt cancels the build
+// instead of killing kiln mid-stream. Declare it after what
+// `on_signal` uses: the thread is joined on destruction.
+class InterruptWatch {
+public:
+  InterruptWatch(const BlockedSignals& blocked, std::function<void()> on_signal)
+    : m_thread([this, &blocked, on_signal = std::move(on_signal)] {
+        while (!m_stop) {
+          timespec wait{0, 100 * 1000 * 1000};
+          if (sigtimedwait(&blocked.set(), nullptr, &wait) > 0 && !m_fired) {
+            m_fired = true;
+            on_signal();
+          }
+        }
+      })
+  {}
 
   ~InterruptWatch()
   {
     m_stop = true;
-    if (m_thread.joinable()) {
-      m_thread.join();
-    }
-    pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+    m_thread.join();
   }
 
   InterruptWatch(const InterruptWatch&) = delete;
   InterruptWatch& operator=(const InterruptWatch&) = delete;
 
-  /// Calls `on_signal` on the watch thread at the first interrupt.
-  void start(std::function<void()> on_signal)
-  {
-    m_thread = std::thread([this, on_signal = std::move(on_signal)] {
-      while (!m_stop) {
-        timespec wait{0, 100 * 1000 * 1000};
-        if (sigtimedwait(&m_set, nullptr, &wait) > 0 && !m_fired) {
-          m_fired = true;
-          on_signal();
-        }
-      }
-    });
-  }
-
   /// Returns whether an interrupt arrived.
   [[nodiscard]] bool fired() const { return m_fired; }
 
 private:
-  sigset_t m_set{};
-  sigset_t m_old{};
   std::atomic<bool> m_stop{false};
   std::atomic<bool> m_fired{false};
   std::thread m_thread;
@@ -123,13 +132,13 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   }
 
   // Signals are blocked before gRPC starts any thread of its own.
-  InterruptWatch interrupts;
+  BlockedSignals blocked;
   auto channel = driver->channel();
   if (!channel) {
     throw UserError(channel.error().message);
   }
   buildkit::Solver solver(*channel);
-  interrupts.start([&solver] { solver.cancel(); });
+  InterruptWatch interrupts(blocked, [&solver] { solver.cancel(); });
 
   std::string config_dir = store.dir().string();
   session::Session session(plan.context_dir.filename().string(),

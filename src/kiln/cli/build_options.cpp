@@ -1,6 +1,5 @@
 #include "kiln/cli/build_options.h"
 
-#include <cctype>
 #include <cstdlib>
 
 #include <sys/stat.h>
@@ -16,23 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using util::quote;
 using util::UserError;
-
-std::string lowercase(std::string text)
-{
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
-std::string trim(const std::string& text)
-{
-  auto begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) {
-    return "";
-  }
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
-}
 
 // Checks an output's destination against the file system, as Buildx
 // does before it starts.
@@ -96,7 +78,7 @@ OutputSpec parse_output(const std::string& text)
     if (eq == std::string::npos) {
       throw UserError("invalid value " + field);
     }
-    std::string key = lowercase(trim(field.substr(0, eq)));
+    std::string key = util::to_lower(util::trim(field.substr(0, eq)));
     std::string value = field.substr(eq + 1);
     if (key == "type") {
       out.type = value;

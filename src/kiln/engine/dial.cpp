@@ -3,10 +3,10 @@
 #include "kiln/engine/http.h"
 #include "kiln/engine/socket.h"
 #include "kiln/util/log.h"
+#include "kiln/util/strings.h"
 
 #include <unistd.h>
 
-#include <cctype>
 #include <set>
 
 namespace kiln::engine {
@@ -20,25 +20,18 @@ using util::ErrorKind;
 const std::set<std::string> reserved_headers = {
   "host", "connection", "upgrade", "content-length", "transfer-encoding"};
 
-std::string lowercase(std::string text)
-{
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
 bool safe_header(const std::string& name, const std::string& value)
 {
   bool clean = name.find_first_of(":\r\n") == std::string::npos &&
                value.find_first_of("\r\n") == std::string::npos;
-  return clean && !name.empty() && !reserved_headers.contains(lowercase(name));
+  return clean && !name.empty() &&
+         !reserved_headers.contains(util::to_lower(name));
 }
 
-std::string request_text(
-  const Host& host, const Endpoint& endpoint, const std::string& path,
-  const std::string& proto,
-  const std::map<std::string, std::vector<std::string>>& meta)
+std::string
+request_text(const Host& host, const Endpoint& endpoint,
+             const std::string& path, const std::string& proto,
+             const std::map<std::string, std::vector<std::string>>& meta)
 {
   // Like the Docker client: config.json headers first, then `meta`, then
   // a default User-Agent unless one was given, then the upgrade.
@@ -46,20 +39,20 @@ std::string request_text(
                           : endpoint.host.find(':') != std::string::npos
                             ? "[" + endpoint.host + "]:" + endpoint.port
                             : endpoint.host + ":" + endpoint.port;
-  std::string text = "POST " + path + " HTTP/1.1\r\nHost: " + authority +
-                     "\r\n";
+  std::string text =
+    "POST " + path + " HTTP/1.1\r\nHost: " + authority + "\r\n";
   bool agent = false;
   for (const auto& [name, value] : host.headers) {
     if (safe_header(name, value)) {
       text += name + ": " + value + "\r\n";
-      agent = agent || lowercase(name) == "user-agent";
+      agent = agent || util::to_lower(name) == "user-agent";
     }
   }
   for (const auto& [name, values] : meta) {
     for (const auto& value : values) {
       if (safe_header(name, value)) {
         text += name + ": " + value + "\r\n";
-        agent = agent || lowercase(name) == "user-agent";
+        agent = agent || util::to_lower(name) == "user-agent";
       }
     }
   }
@@ -101,14 +94,14 @@ util::Result<util::Unit> upgrade(int fd, const std::string& request,
 
 } // namespace
 
-util::Result<int> dial_hijack(
-  const Host& host, const std::string& path, const std::string& proto,
-  const std::map<std::string, std::vector<std::string>>& meta,
-  std::chrono::steady_clock::time_point deadline)
+util::Result<int>
+dial_hijack(const Host& host, const std::string& path, const std::string& proto,
+            const std::map<std::string, std::vector<std::string>>& meta,
+            std::chrono::steady_clock::time_point deadline)
 {
   auto start = std::chrono::steady_clock::now();
-  std::string what = "POST " + path + " upgrade to " + proto + " at " +
-                     host.address;
+  std::string what =
+    "POST " + path + " upgrade to " + proto + " at " + host.address;
   std::string place =
     "cannot connect to the Docker daemon at " + host.address + ": ";
 
@@ -131,8 +124,8 @@ util::Result<int> dial_hijack(
     return Error{fd.error().kind, place + fd.error().message};
   }
 
-  auto done = upgrade(*fd, request_text(host, *endpoint, path, proto, meta),
-                      deadline);
+  auto done =
+    upgrade(*fd, request_text(host, *endpoint, path, proto, meta), deadline);
   if (!done) {
     close(*fd);
     util::debug_call(what, done.error().message, start);

@@ -3,10 +3,10 @@
 #include "kiln/engine/http.h"
 #include "kiln/engine/socket.h"
 #include "kiln/util/log.h"
+#include "kiln/util/strings.h"
 
 #include <curl/curl.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
@@ -29,14 +29,6 @@ struct Reply {
 using Easy = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 using List = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
 
-std::string lowercase(std::string text)
-{
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
 size_t on_body(char* data, size_t size, size_t count, void* user)
 {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -51,10 +43,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
     auto value = line.substr(colon + 1);
     auto begin = value.find_first_not_of(" \t");
     auto end = value.find_last_not_of(" \t\r\n");
-    value = begin == std::string::npos ? ""
-                                       : value.substr(begin, end - begin + 1);
+    value =
+      begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
     auto& head = *static_cast<ResponseHead*>(user);
-    head.headers[lowercase(line.substr(0, colon))] = value;
+    head.headers[util::to_lower(line.substr(0, colon))] = value;
   }
   return size * count;
 }
@@ -81,8 +73,8 @@ Error curl_error(CURL* easy, CURLcode code, const std::string& address,
 
   std::string why = detail[0] != '\0' ? detail : curl_easy_strerror(code);
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return Error{ErrorKind::timeout, "GET " + path + " at " + address +
-                                       ": timed out"};
+    return Error{ErrorKind::timeout,
+                 "GET " + path + " at " + address + ": timed out"};
   }
   if (tls_failure(code)) {
     return Error{ErrorKind::tls, place + ": " + why};
@@ -119,11 +111,9 @@ util::Result<Reply> get(const Host& host, const std::string& path,
   std::string url;
   if (endpoint->local) {
     bool abstract = endpoint->path.starts_with("@");
-    curl_easy_setopt(c,
-                     abstract ? CURLOPT_ABSTRACT_UNIX_SOCKET
-                              : CURLOPT_UNIX_SOCKET_PATH,
-                     abstract ? endpoint->path.c_str() + 1
-                              : endpoint->path.c_str());
+    curl_easy_setopt(
+      c, abstract ? CURLOPT_ABSTRACT_UNIX_SOCKET : CURLOPT_UNIX_SOCKET_PATH,
+      abstract ? endpoint->path.c_str() + 1 : endpoint->path.c_str());
     curl_easy_setopt(c, CURLOPT_PROXY, "");
     url = std::string("http://") + local_host_header + path;
   } else {
@@ -153,7 +143,7 @@ util::Result<Reply> get(const Host& host, const std::string& path,
     if (grown != nullptr && headers == nullptr) {
       headers.reset(grown);
     }
-    agent = agent || lowercase(name) == "user-agent";
+    agent = agent || util::to_lower(name) == "user-agent";
   }
   if (!agent) {
     curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
@@ -201,8 +191,8 @@ bool well_formed(const std::string& version)
 {
   auto dot = version.find('.');
   auto digits = [](const std::string& part) {
-    return !part.empty() && part.find_first_not_of("0123456789") ==
-                              std::string::npos;
+    return !part.empty() &&
+           part.find_first_not_of("0123456789") == std::string::npos;
   };
   return dot != std::string::npos && digits(version.substr(0, dot)) &&
          digits(version.substr(dot + 1));
@@ -297,9 +287,8 @@ version(const Host& host, std::chrono::steady_clock::time_point deadline)
   }
   auto text = [&json](const char* key) {
     auto found = json.find(key);
-    return found != json.end() && found->is_string()
-             ? found->get<std::string>()
-             : std::string();
+    return found != json.end() && found->is_string() ? found->get<std::string>()
+                                                     : std::string();
   };
   out.version = text("Version");
   out.api_version = text("ApiVersion");

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "kiln/util/strings.h"
+
 namespace kiln::session {
 
 namespace {
@@ -112,16 +114,6 @@ bool match_at(std::string_view p, std::string_view s)
   return s.empty();
 }
 
-std::string trim(const std::string& text)
-{
-  auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) {
-    return "";
-  }
-  auto end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
-
 std::vector<std::string> split(const std::string& path)
 {
   std::vector<std::string> out;
@@ -179,7 +171,7 @@ std::vector<std::string> parse_ignore_file(const std::string& text)
     if (end == std::string::npos) {
       end = text.size();
     }
-    std::string line = trim(text.substr(at, end - at));
+    std::string line = util::trim(text.substr(at, end - at));
     at = end + 1;
     if (line.empty() || line.starts_with('#')) {
       continue;
@@ -192,11 +184,11 @@ std::vector<std::string> parse_ignore_file(const std::string& text)
 PatternMatcher::PatternMatcher(const std::vector<std::string>& patterns)
 {
   for (const auto& raw : patterns) {
-    std::string text = trim(raw);
+    std::string text = util::trim(raw);
     Pattern p;
     if (text.starts_with('!')) {
       p.exception = true;
-      text = trim(text.substr(1));
+      text = util::trim(text.substr(1));
     }
     if (text.empty()) {
       continue;

@@ -10,6 +10,13 @@ namespace kiln::util {
 /// on an unterminated quote.
 std::vector<std::string> split_csv(const std::string& text);
 
+/// Returns `text` without leading and trailing spaces, tabs and line
+/// breaks.
+std::string trim(const std::string& text);
+
+/// Returns `text` with ASCII letters in lowercase.
+std::string to_lower(std::string text);
+
 /// Returns the edit distance between `a` and `b`.
 size_t edit_distance(const std::string& a, const std::string& b);
 

@@ -162,7 +162,10 @@ grep -q '^#[0-9]* CANCELED$' "$RIG_TMP/log6" ||
   { cat "$RIG_TMP/log6" >&2; rig_fail "Ctrl-C: no CANCELED step"; }
 
 # --load into a Docker Engine of the test's own, then run the image.
-if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
+if [[ ! -x /usr/sbin/dockerd ]] || ! command -v docker >/dev/null; then
+  if [[ "${KILN_RIG_STRICT:-0}" == 1 ]]; then
+    rig_fail "--load cannot run: dockerd or docker not found"
+  fi
   printf 'SKIP: --load (dockerd or docker not found)\n' >&2
   exit 0
 fi
@@ -193,3 +196,4 @@ docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -qx test:latest ||
 [[ "$(<"$RIG_TMP/iid")" == sha256:* ]] || rig_fail "iidfile holds no digest"
 got="$(docker run --rm --network host test)"
 [[ "$got" == loaded ]] || rig_fail "docker run test: want 'loaded', got '$got'"
+rig_log "build: every check passed, --load included"

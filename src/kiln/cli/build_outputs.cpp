@@ -42,15 +42,8 @@ struct FileSink {
       }
     }
     int out = path == "-" ? STDOUT_FILENO : fd.get();
-    while (!bytes.empty()) {
-      ssize_t n = ::write(out, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0) {
-        throw util::FileError("write", path, errno);
-      }
-      bytes.remove_prefix(static_cast<std::size_t>(n));
+    if (!util::write_all(out, bytes)) {
+      throw util::FileError("write", path, errno);
     }
   }
 

@@ -183,18 +183,8 @@ private:
       maybe_finish();
       return;
     }
-    const char* at = p.data().data();
-    std::size_t left = p.data().size();
-    while (left > 0) {
-      ssize_t n = ::write(file.fd.get(), at, left);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n < 0) {
-        throw util::FileError("write", file.path, errno);
-      }
-      at += n;
-      left -= static_cast<std::size_t>(n);
+    if (!util::write_all(file.fd.get(), p.data())) {
+      throw util::FileError("write", file.path, errno);
     }
   }
 

@@ -16,7 +16,9 @@ namespace kiln::buildkit {
 /// One exporter of a build: its type (`docker`, `local`, `tar`) and
 /// attributes.
 struct Export {
+  /// The exporter's name.
   std::string type;
+  /// Its attributes, such as `name` for image names.
   std::map<std::string, std::string> attrs;
 };
 
@@ -26,8 +28,11 @@ struct SolveOptions {
   std::string ref;
   /// The id of the session serving the build's files.
   std::string session_id;
+  /// The frontend, like `dockerfile.v0`.
   std::string frontend;
+  /// The frontend's options.
   std::map<std::string, std::string> frontend_attrs;
+  /// Where the result goes; empty keeps it in the build cache only.
   std::vector<Export> exports;
 };
 

@@ -14,8 +14,11 @@ namespace kiln::cli {
 /// What loading an image into the Docker Engine did: when it ran, in
 /// seconds since the epoch, and what the Engine said.
 struct LoadReport {
+  /// When the first bytes went to the Engine.
   double started = 0;
+  /// When the Engine answered; 0 when there was no load.
   double finished = 0;
+  /// The Engine's report, like `Loaded image: test:latest`.
   std::string message;
 };
 
@@ -23,7 +26,9 @@ struct LoadReport {
 /// exporters for the solve request, and what loading into the Engine
 /// reported.
 struct OutputPlan {
+  /// The session's targets, by exporter position.
   std::map<int, session::OutputTarget> targets;
+  /// The exporters for the solve request.
   std::vector<buildkit::Export> exports;
   /// Filled in by the load target when its stream ends.
   std::shared_ptr<LoadReport> loaded = std::make_shared<LoadReport>();

@@ -13,7 +13,9 @@ namespace kiln::progress {
 
 /// How much of a build's progress to show.
 enum class Mode {
+  /// Buildx's plain text, one line per event.
   plain,
+  /// Nothing at all.
   quiet,
 };
 

@@ -18,8 +18,11 @@ inline constexpr const char* k_file_send_method =
 /// byte stream (tar, docker) given to `write` chunk by chunk and ended
 /// with `close`; both may throw to fail the transfer.
 struct OutputTarget {
+  /// The folder to fill, for a folder output.
   std::filesystem::path dir;
+  /// Takes the next bytes of a stream output.
   std::function<void(std::string_view)> write;
+  /// Ends a stream output once the daemon has sent everything.
   std::function<void()> close;
 };
 

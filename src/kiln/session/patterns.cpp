@@ -162,25 +162,6 @@ std::string clean_path(const std::string& path)
   return out.empty() ? "." : out;
 }
 
-std::vector<std::string> parse_ignore_file(const std::string& text)
-{
-  std::vector<std::string> out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    auto end = text.find('\n', at);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    std::string line = util::trim(text.substr(at, end - at));
-    at = end + 1;
-    if (line.empty() || line.starts_with('#')) {
-      continue;
-    }
-    out.push_back(line);
-  }
-  return out;
-}
-
 PatternMatcher::PatternMatcher(const std::vector<std::string>& patterns)
 {
   for (const auto& raw : patterns) {

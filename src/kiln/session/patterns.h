@@ -47,8 +47,4 @@ bool glob_match(const std::string& pattern, const std::string& text);
 /// leading `/`; `.` for an empty result.
 std::string clean_path(const std::string& path);
 
-/// Parses the text of a `.dockerignore` file into patterns: comments and
-/// blank lines dropped, each line trimmed.
-std::vector<std::string> parse_ignore_file(const std::string& text);
-
 } // namespace kiln::session

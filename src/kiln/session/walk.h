@@ -13,6 +13,8 @@ namespace kiln::session {
 
 /// Go's `os.FileMode` type bits, which the daemon expects in `Stat.mode`.
 namespace go_mode {
+/// The type bits, one per kind of entry, and the special permission
+/// bits, at Go's positions.
 inline constexpr std::uint32_t dir = 1U << 31;
 inline constexpr std::uint32_t symlink = 1U << 27;
 inline constexpr std::uint32_t device = 1U << 26;

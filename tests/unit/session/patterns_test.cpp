@@ -40,14 +40,6 @@ TEST(CleanPath, AsGoDoes)
   EXPECT_EQ(clean_path(""), ".");
 }
 
-TEST(ParseIgnoreFile, DropsCommentsAndBlanks)
-{
-  auto got = parse_ignore_file("# c\n\n  a  \n!b\r\n");
-  ASSERT_EQ(got.size(), 2U);
-  EXPECT_EQ(got[0], "a");
-  EXPECT_EQ(got[1], "!b");
-}
-
 TEST(PatternMatcher, ParentsMatchAndLastPatternWins)
 {
   PatternMatcher m({"/cache", "**/*.log", "!src/keep.log", "# not special"});

@@ -161,6 +161,20 @@ wait "$pid" || status=$?
 grep -q '^#[0-9]* CANCELED$' "$RIG_TMP/log6" ||
   { cat "$RIG_TMP/log6" >&2; rig_fail "Ctrl-C: no CANCELED step"; }
 
+# A builder on TCP with mutual TLS works the same.
+certs="$(rig_tmpdir)"
+rig_make_certs "$certs" localhost,127.0.0.1
+port="$(rig_free_port)"
+rig_start_buildkitd tls "tcp://127.0.0.1:$port" --tlscacert "$certs/ca.pem" \
+  --tlscert "$certs/server.pem" --tlskey "$certs/server-key.pem"
+tls_opts="cacert=$certs/ca.pem,cert=$certs/client.pem"
+tls_opts+=",key=$certs/client-key.pem"
+"$KILN" create --name tlsb --driver remote --driver-opt "$tls_opts" \
+  "tcp://127.0.0.1:$port" >/dev/null
+"$KILN" build --builder tlsb --progress quiet --build-arg GREETING=tls \
+  --target files -o "$RIG_TMP/out-tls" "$ctx"
+expect_file "$RIG_TMP/out-tls/greeting" tls
+
 # --load into a Docker Engine of the test's own, then run the image.
 if [[ ! -x /usr/sbin/dockerd ]] || ! command -v docker >/dev/null; then
   if [[ "${KILN_RIG_STRICT:-0}" == 1 ]]; then

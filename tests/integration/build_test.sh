@@ -83,6 +83,14 @@ grep -q '^#[0-9]* \[files 2/2\] COPY --from=base /ctx/src /src$' \
   "$RIG_TMP/log1" || { cat "$RIG_TMP/log1" >&2; rig_fail "no step line"; }
 grep -q '^#[0-9]* DONE [0-9.]*s$' "$RIG_TMP/log1" || rig_fail "no DONE line"
 
+# On a terminal, auto progress is the live view.
+script -q -e -c "$KILN build --builder remote --target files \
+  -o $RIG_TMP/out-tty $ctx" "$RIG_TMP/typescript" >/dev/null ||
+  rig_fail "build under a terminal failed"
+grep -q 'FINISHED' "$RIG_TMP/typescript" &&
+  grep -q ' => \[files 2/2\] COPY --from=base' "$RIG_TMP/typescript" ||
+  { cat "$RIG_TMP/typescript" >&2; rig_fail "no live view on a terminal"; }
+
 # The same build again: every step comes from the cache.
 "$KILN" build --builder remote --progress plain --build-arg GREETING=hello \
   --target files -o "type=local,dest=$RIG_TMP/out2" "$ctx" 2>"$RIG_TMP/log2"

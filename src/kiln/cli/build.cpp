@@ -14,7 +14,7 @@
 #include "kiln/cli/build_outputs.h"
 #include "kiln/cli/commands.h"
 #include "kiln/driver/driver.h"
-#include "kiln/progress/printer.h"
+#include "kiln/progress/display.h"
 #include "kiln/session/file_send.h"
 #include "kiln/session/file_sync.h"
 #include "kiln/session/session.h"
@@ -108,7 +108,8 @@ void write_iidfile(const std::string& path,
 
 void run_build(const BuildFlags& flags, const Globals& globals)
 {
-  progress::Mode mode = progress::parse_mode(flags.progress);
+  progress::Mode mode =
+    progress::parse_mode(flags.progress, progress::stderr_is_terminal());
   BuildPlan plan = plan_build(flags);
 
   store::Store store = open_store();
@@ -156,10 +157,10 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     throw UserError("failed to start the session: " + started.error().message);
   }
 
-  progress::Printer printer(std::cerr, mode,
-                            "building with " + util::quote(builder.group.name) +
-                              " instance using " + builder.group.driver +
-                              " driver");
+  auto display = progress::make_display(
+    mode, std::cerr,
+    "building with " + util::quote(builder.group.name) + " instance using " +
+      builder.group.driver + " driver");
   buildkit::SolveOptions options;
   options.ref = session::random_id();
   options.session_id = session.id();
@@ -167,13 +168,13 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   options.frontend_attrs = plan.frontend_attrs;
   options.exports = outputs.exports;
   auto result = solver.solve(
-    options, [&printer](const auto& resp) { printer.update(resp); },
+    options, [&display](const auto& resp) { display->update(resp); },
     [&session] { session.close(); });
   if (outputs.loaded->finished > 0) {
-    printer.local_step("importing to docker", outputs.loaded->started,
-                       outputs.loaded->finished);
+    display->local_step("importing to docker", outputs.loaded->started,
+                        outputs.loaded->finished);
   }
-  printer.finish();
+  display->finish();
 
   if (interrupts.fired() || solver.cancelled()) {
     throw util::Cancelled();

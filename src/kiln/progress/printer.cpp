@@ -3,55 +3,13 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "kiln/progress/format.h"
 #include "kiln/util/error.h"
 
 namespace kiln::progress {
 
-namespace {
-
 using moby::buildkit::v1::StatusResponse;
 using moby::buildkit::v1::VertexStatus;
-
-double seconds(const google::protobuf::Timestamp& t)
-{
-  return static_cast<double>(t.seconds()) + t.nanos() / 1e9;
-}
-
-std::string fixed(const char* format, double value)
-{
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, value);
-  return buf;
-}
-
-// Sizes as Buildx shows them: 130B, 1.23kB, 3.15MB.
-std::string bytes_text(std::int64_t n)
-{
-  static const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double value = static_cast<double>(n);
-  int unit = 0;
-  while (value >= 1000 && unit < 4) {
-    value /= 1000;
-    ++unit;
-  }
-  if (unit == 0) {
-    return std::to_string(n) + "B";
-  }
-  return fixed("%.2f", value) + units[unit];
-}
-
-} // namespace
-
-Mode parse_mode(const std::string& text)
-{
-  if (text == "plain" || text == "auto" || text == "tty" || text.empty()) {
-    return Mode::plain;
-  }
-  if (text == "quiet" || text == "none") {
-    return Mode::quiet;
-  }
-  throw util::UserError("invalid progress mode " + util::quote(text));
-}
 
 Printer::Printer(std::ostream& out, Mode mode, std::string description)
   : m_out(out), m_mode(mode), m_description(std::move(description))
@@ -78,9 +36,6 @@ void Printer::update(const StatusResponse& resp)
     step.started = v.has_started() ? seconds(v.started()) : 0;
     step.completed = v.has_completed() ? seconds(v.completed()) : 0;
     step.error = v.error();
-    if (!step.error.empty() && m_first_error.empty()) {
-      m_first_error = step.error;
-    }
   }
   for (const auto& s : resp.statuses()) {
     write_status(touch(s.vertex()), s);
@@ -122,11 +77,10 @@ void Printer::update(const StatusResponse& resp)
 void Printer::add_log(Step& step, const std::string& msg, double since)
 {
   // Each line starts with its time since the step started.
-  const char* format = since < 10 ? "%.3f " : since < 100 ? "%.2f " : "%.1f ";
   std::size_t at = 0;
   while (at < msg.size()) {
     if (step.partial.empty()) {
-      step.partial = fixed(format, since);
+      step.partial = log_prefix(since);
     }
     auto nl = msg.find('\n', at);
     if (nl == std::string::npos) {
@@ -227,7 +181,7 @@ void Printer::print_step(const std::string& digest)
   m_current.clear();
   step.done_printed = true;
   if (!step.error.empty()) {
-    if (step.error.ends_with("context canceled")) {
+    if (is_cancel(step.error)) {
       m_out << n << "CANCELED\n";
     } else {
       m_out << n << "ERROR: " << step.error << '\n';
@@ -273,7 +227,7 @@ void Printer::finish()
   // The last lines of each failed step once more, below everything.
   for (const auto& d : m_order) {
     const Step& step = m_steps[d];
-    if (step.error.empty() || step.error.ends_with("context canceled")) {
+    if (step.error.empty() || is_cancel(step.error)) {
       continue;
     }
     m_out << "------\n > " << step.name << ":\n";
@@ -283,11 +237,6 @@ void Printer::finish()
     m_out << "------\n";
   }
   m_out.flush();
-}
-
-std::string Printer::first_error() const
-{
-  return m_first_error;
 }
 
 } // namespace kiln::progress

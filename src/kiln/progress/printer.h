@@ -8,42 +8,29 @@
 #include <vector>
 
 #include "kiln/control.pb.h"
+#include "kiln/progress/display.h"
 
 namespace kiln::progress {
 
-/// How much of a build's progress to show.
-enum class Mode {
-  /// Buildx's plain text, one line per event.
-  plain,
-  /// Nothing at all.
-  quiet,
-};
-
-/// Turns `--progress` text into a mode; `auto` and `tty` fall back to
-/// plain output. Throws `util::UserError` for anything else.
-Mode parse_mode(const std::string& text);
-
-/// Prints a build's status updates in Buildx's plain form: `#N name`,
+/// Shows a build's status updates in Buildx's plain form: `#N name`,
 /// its logs and sub-statuses, then `#N DONE 0.1s`, `#N CACHED` or
 /// `#N ERROR: ...`.
-class Printer {
+class Printer : public Display {
 public:
   /// Writes to `out`; a non-empty `description` is printed first as
   /// step `#0`.
   Printer(std::ostream& out, Mode mode, std::string description);
 
   /// Takes in one status message from the daemon.
-  void update(const moby::buildkit::v1::StatusResponse& resp);
+  void update(const moby::buildkit::v1::StatusResponse& resp) override;
 
   /// Shows a step kiln ran itself, like `importing to docker`, that
   /// ran from `started` to `completed` (seconds since the epoch).
-  void local_step(const std::string& name, double started, double completed);
+  void local_step(const std::string& name, double started,
+                  double completed) override;
 
   /// Ends the output, closing a half-printed log line.
-  void finish();
-
-  /// Returns the error of the first failed step, or empty.
-  [[nodiscard]] std::string first_error() const;
+  void finish() override;
 
 private:
   struct StatusSeen {
@@ -80,7 +67,6 @@ private:
   std::string m_current;
   bool m_not_first = false;
   int m_next_index = 0;
-  std::string m_first_error;
 };
 
 } // namespace kiln::progress

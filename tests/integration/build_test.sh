@@ -147,6 +147,9 @@ check_error "$nope" -f "$ctx/Nope" "$ctx"
 check_error 'ERROR: invalid value dest' -o type=local,dest "$ctx"
 check_error 'ERROR: type is required for output' -o dest=x,foo=bar "$ctx"
 check_error 'ERROR: dest is required for local exporter' -o type=local "$ctx"
+check_error \
+  'ERROR: local and tar exporters are incompatible with image ID file' \
+  --iidfile "$RIG_TMP/x" -o "$RIG_TMP/y" "$ctx"
 
 # Ctrl-C cancels the build: the step shows CANCELED, kiln exits 130. The
 # Dockerfile lives outside the context.

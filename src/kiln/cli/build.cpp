@@ -1,12 +1,14 @@
 // `build`: send a context to a builder's daemon, build it with the
 // Dockerfile frontend and receive the outputs, showing progress.
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <iostream>
 #include <thread>
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include "kiln/buildkit/error_source.h"
 #include "kiln/buildkit/solve.h"
@@ -93,25 +95,26 @@ constexpr const char* k_no_output_warning =
   "remain in the build cache. To push result image into registry use "
   "--push or to load image into docker use --load";
 
+// Writes the image's config digest (else its manifest digest, else
+// nothing) to `path`, as Buildx does.
 void write_iidfile(const std::string& path,
                    const std::map<std::string, std::string>& response)
 {
-  auto it = response.find("containerimage.config.digest");
-  if (it == response.end()) {
-    it = response.find("containerimage.digest");
+  std::string id;
+  if (auto it = response.find("containerimage.digest"); it != response.end()) {
+    id = it->second;
   }
-  if (it == response.end()) {
-    return;
+  if (auto it = response.find("containerimage.config.digest");
+      it != response.end()) {
+    id = it->second;
   }
-  util::write_file_atomic(path, it->second, 0644);
+  util::write_file_atomic(path, id, 0644);
 }
 
 void run_build(const BuildFlags& flags, const Globals& globals)
 {
   progress::Mode mode =
     progress::parse_mode(flags.progress, progress::stderr_is_terminal());
-  BuildPlan plan = plan_build(flags);
-
   store::Store store = open_store();
   Builder builder = load_builder(store, globals.builder);
   if (builder.docker_context || builder.group.nodes.empty()) {
@@ -121,15 +124,11 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   }
   const store::Node& node = builder.group.nodes.front();
   auto driver = driver::make_driver(builder.group.driver, node);
-  if (plan.outputs.empty() && driver->default_load()) {
-    plan.outputs.push_back(OutputSpec{"docker", "", {}});
-    if (!flags.tags.empty()) {
-      std::string names;
-      for (const auto& tag : flags.tags) {
-        names += (names.empty() ? "" : ",") + tag;
-      }
-      plan.outputs.back().attrs["name"] = names;
-    }
+  BuildPlan plan = plan_build(flags, driver->default_load());
+  // No stale image id is left behind if the build fails.
+  if (!flags.iidfile.empty() && ::unlink(flags.iidfile.c_str()) != 0 &&
+      errno != ENOENT) {
+    throw util::FileError("remove", flags.iidfile, errno);
   }
 
   // Signals are blocked before gRPC starts any thread of its own.

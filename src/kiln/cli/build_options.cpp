@@ -94,7 +94,7 @@ OutputSpec parse_output(const std::string& text)
   return out;
 }
 
-BuildPlan plan_build(const BuildFlags& flags)
+BuildPlan plan_build(const BuildFlags& flags, bool default_load)
 {
   BuildPlan plan;
   struct stat st {};
@@ -139,7 +139,7 @@ BuildPlan plan_build(const BuildFlags& flags)
   for (const auto& text : flags.outputs) {
     plan.outputs.push_back(parse_output(text));
   }
-  if (flags.load) {
+  if (flags.load || (plan.outputs.empty() && default_load)) {
     plan.outputs.push_back(OutputSpec{"docker", "", {}});
   }
   std::string names;
@@ -149,6 +149,10 @@ BuildPlan plan_build(const BuildFlags& flags)
   int to_stdout = 0;
   for (auto& out : plan.outputs) {
     check_output(out);
+    if (!flags.iidfile.empty() && (out.type == "local" || out.type == "tar")) {
+      throw UserError("local and tar exporters are incompatible with image "
+                      "ID file");
+    }
     to_stdout += out.dest == "-" ? 1 : 0;
     if (!names.empty() &&
         (out.type == "docker" || out.type == "image" || out.type == "oci")) {

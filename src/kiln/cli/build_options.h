@@ -69,7 +69,8 @@ struct BuildPlan {
 };
 
 /// Checks `flags` and resolves paths, outputs and frontend attributes;
-/// throws `util::UserError` naming the bad value.
-BuildPlan plan_build(const BuildFlags& flags);
+/// with no output and `default_load` (the builder's default), loads into
+/// the Engine. Throws `util::UserError` naming the bad value.
+BuildPlan plan_build(const BuildFlags& flags, bool default_load);
 
 } // namespace kiln::cli

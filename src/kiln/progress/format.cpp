@@ -36,6 +36,36 @@ std::string log_prefix(double since)
   return fixed(since < 10 ? "%.3f " : since < 100 ? "%.2f " : "%.1f ", since);
 }
 
+void split_log(std::string& partial, const std::string& msg, double since,
+               const std::function<void(std::string&&)>& on_line)
+{
+  std::size_t at = 0;
+  while (at < msg.size()) {
+    if (partial.empty()) {
+      partial = log_prefix(since);
+    }
+    auto nl = msg.find('\n', at);
+    if (nl == std::string::npos) {
+      partial += msg.substr(at);
+      return;
+    }
+    partial += msg.substr(at, nl - at);
+    on_line(std::move(partial));
+    partial.clear();
+    at = nl + 1;
+  }
+}
+
+void write_error_logs(std::ostream& out, const std::string& name,
+                      const std::vector<std::string>& lines)
+{
+  out << "------\n > " << name << ":\n";
+  for (const auto& line : lines) {
+    out << line << '\n';
+  }
+  out << "------\n";
+}
+
 bool is_cancel(const std::string& error)
 {
   return error.ends_with("context canceled");

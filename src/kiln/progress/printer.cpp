@@ -76,26 +76,13 @@ void Printer::update(const StatusResponse& resp)
 
 void Printer::add_log(Step& step, const std::string& msg, double since)
 {
-  // Each line starts with its time since the step started.
-  std::size_t at = 0;
-  while (at < msg.size()) {
-    if (step.partial.empty()) {
-      step.partial = log_prefix(since);
-    }
-    auto nl = msg.find('\n', at);
-    if (nl == std::string::npos) {
-      step.partial += msg.substr(at);
-      return;
-    }
-    step.partial += msg.substr(at, nl - at);
-    step.lines.push_back(step.partial);
-    step.recent.push_back(std::move(step.partial));
+  split_log(step.partial, msg, since, [&step](std::string&& line) {
+    step.lines.push_back(line);
+    step.recent.push_back(std::move(line));
     if (step.recent.size() > k_recent_lines) {
       step.recent.erase(step.recent.begin());
     }
-    step.partial.clear();
-    at = nl + 1;
-  }
+  });
 }
 
 void Printer::write_status(Step& step, const VertexStatus& s)
@@ -230,11 +217,7 @@ void Printer::finish()
     if (step.error.empty() || is_cancel(step.error)) {
       continue;
     }
-    m_out << "------\n > " << step.name << ":\n";
-    for (const auto& line : step.recent) {
-      m_out << line << '\n';
-    }
-    m_out << "------\n";
+    write_error_logs(m_out, step.name, step.recent);
   }
   m_out.flush();
 }

@@ -125,11 +125,7 @@ public:
       if (s.error.empty() || is_cancel(s.error)) {
         continue;
       }
-      m_out << "------\n > " << s.name << ":\n";
-      for (const auto& line : s.logs) {
-        m_out << line << '\n';
-      }
-      m_out << "------\n";
+      write_error_logs(m_out, s.name, s.logs);
     }
     m_out.flush();
   }
@@ -146,23 +142,12 @@ private:
 
   static void add_log(Step& s, const std::string& msg, double since)
   {
-    std::size_t at = 0;
-    while (at < msg.size()) {
-      if (s.partial.empty()) {
-        s.partial = log_prefix(since);
-      }
-      auto nl = msg.find('\n', at);
-      s.partial += msg.substr(at, nl == std::string::npos ? nl : nl - at);
-      if (nl == std::string::npos) {
-        return;
-      }
-      s.logs.push_back(std::move(s.partial));
+    split_log(s.partial, msg, since, [&s](std::string&& line) {
+      s.logs.push_back(std::move(line));
       if (s.logs.size() > k_kept_logs) {
         s.logs.erase(s.logs.begin());
       }
-      s.partial.clear();
-      at = nl + 1;
-    }
+    });
   }
 
   void stop()

@@ -1,22 +1,10 @@
 #include "kiln/session/metadata.h"
 
-#include <cctype>
+#include "kiln/util/strings.h"
 
 namespace kiln::session {
 
 namespace {
-
-int hex_value(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
 
 // Undoes query escaping: `+` is a space, `%XX` a byte.
 std::string unescape(const std::string& text)
@@ -26,10 +14,11 @@ std::string unescape(const std::string& text)
     char c = text[i];
     if (c == '+') {
       out += ' ';
-    } else if (c == '%' && i + 2 < text.size() + 0 &&
-               hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-      out +=
-        static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+    } else if (c == '%' && i + 2 < text.size() &&
+               util::hex_digit(text[i + 1]) >= 0 &&
+               util::hex_digit(text[i + 2]) >= 0) {
+      out += static_cast<char>(util::hex_digit(text[i + 1]) * 16 +
+                               util::hex_digit(text[i + 2]));
       i += 2;
     } else {
       out += c;

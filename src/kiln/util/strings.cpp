@@ -25,6 +25,18 @@ std::string to_lower(std::string text)
   return text;
 }
 
+int hex_digit(char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+
 std::vector<std::string> split_csv(const std::string& text)
 {
   std::vector<std::string> fields;

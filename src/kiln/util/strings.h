@@ -17,6 +17,9 @@ std::string trim(const std::string& text);
 /// Returns `text` with ASCII letters in lowercase.
 std::string to_lower(std::string text);
 
+/// Returns the value of hex digit `c`, or -1 when it is not one.
+int hex_digit(char c);
+
 /// Returns the edit distance between `a` and `b`.
 size_t edit_distance(const std::string& a, const std::string& b);
 

@@ -30,9 +30,9 @@ struct Subcommand {
 };
 
 const Subcommand k_subcommands[] = {
-  {"certs", add_certs}, {"create", add_create},   {"inspect", add_inspect},
-  {"ls", add_ls},       {"rm", add_rm},           {"stop", add_stop},
-  {"use", add_use},     {"version", add_version},
+  {"build", add_build},     {"certs", add_certs}, {"create", add_create},
+  {"inspect", add_inspect}, {"ls", add_ls},       {"rm", add_rm},
+  {"stop", add_stop},       {"use", add_use},     {"version", add_version},
 };
 
 // The Docker CLI asks every plugin for this before running it.
@@ -144,6 +144,9 @@ int run(int argc, char** argv)
     return run_app(std::move(args));
   } catch (const util::Cancelled&) {
     return 130;
+  } catch (const util::ExitError& e) {
+    std::cerr << "ERROR: " << util::redact(e.what()) << '\n';
+    return e.exit_code();
   } catch (const util::UserError& e) {
     std::cerr << "ERROR: " << util::redact(e.what()) << '\n';
     return 1;

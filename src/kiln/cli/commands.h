@@ -8,6 +8,7 @@ namespace kiln::cli {
 
 /// Each subcommand registers itself on `app`; its callback runs the
 /// command with `globals` filled in by then.
+void add_build(CLI::App& app, const Globals& globals);
 void add_certs(CLI::App& app, const Globals& globals);
 void add_create(CLI::App& app, const Globals& globals);
 void add_ls(CLI::App& app, const Globals& globals);

@@ -72,6 +72,15 @@ public:
 
   [[nodiscard]] bool default_load() const override { return true; }
 
+  util::Result<std::shared_ptr<grpc::Channel>> channel() override
+  {
+    // TODO: builds on the Engine also need its `POST /session` upgrade;
+    // until then only status queries use this driver.
+    return util::Error{util::ErrorKind::unsupported,
+                       "building on the Docker Engine's own builder is not "
+                       "supported by kiln yet; create a remote builder"};
+  }
+
 private:
   engine::Host m_host;
 };

@@ -6,10 +6,13 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/channel.h>
+
 #include "kiln/buildkit/client.h"
 #include "kiln/connect/endpoint.h"
 #include "kiln/store/node_group.h"
 #include "kiln/util/fd.h"
+#include "kiln/util/process.h"
 #include "kiln/util/result.h"
 
 namespace kiln::driver {
@@ -49,6 +52,9 @@ public:
   /// Returns whether builds load their result into the Docker Engine
   /// when no output is given.
   [[nodiscard]] virtual bool default_load() const = 0;
+
+  /// Opens a gRPC channel to the node's daemon for a build.
+  virtual util::Result<std::shared_ptr<grpc::Channel>> channel() = 0;
 };
 
 /// The driver names kiln knows.
@@ -69,6 +75,11 @@ namespace detail {
 /// (helper_status.cpp); the helper is ended before this returns.
 NodeStatus status_via_helper(const connect::Endpoint& endpoint,
                              util::Deadline deadline);
+/// Starts the helper process of `endpoint` for a build, kept in `helper`
+/// for as long as the returned channel is used (helper_status.cpp).
+util::Result<std::shared_ptr<grpc::Channel>>
+channel_via_helper(const connect::Endpoint& endpoint,
+                   std::unique_ptr<util::StdioProcess>& helper);
 /// Creates the docker driver (docker.cpp).
 std::unique_ptr<Driver> make_docker(const store::Node& node);
 /// Creates the remote driver (remote.cpp).

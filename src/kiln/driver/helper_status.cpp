@@ -76,4 +76,20 @@ NodeStatus status_via_helper(const connect::Endpoint& endpoint,
   return status;
 }
 
+util::Result<std::shared_ptr<grpc::Channel>>
+channel_via_helper(const connect::Endpoint& endpoint,
+                   std::unique_ptr<util::StdioProcess>& helper)
+{
+  // A build's helper lives as long as the build; ssh gets the time
+  // `bootstrap` gives a node to connect.
+  auto argv = connect::helper_command(endpoint, std::chrono::seconds(20));
+  auto proc = util::StdioProcess::start(argv);
+  if (!proc.ok()) {
+    return proc.error();
+  }
+  helper = std::move(*proc);
+  return connect::channel_from_fd(helper->take_connection().release(),
+                                  "localhost");
+}
+
 } // namespace kiln::driver::detail

@@ -12,6 +12,7 @@
 #include "kiln/connect/tls.h"
 #include "kiln/driver/driver.h"
 #include "kiln/util/error.h"
+#include "kiln/util/process.h"
 
 namespace kiln::driver::detail {
 
@@ -145,9 +146,25 @@ public:
     return m_options.default_load;
   }
 
+  util::Result<std::shared_ptr<grpc::Channel>> channel() override
+  {
+    if (connect::needs_helper(m_endpoint)) {
+      return channel_via_helper(m_endpoint, m_helper);
+    }
+    connect::TlsFiles files;
+    try {
+      files = connect::load_tls_files(m_options.tls);
+    } catch (const UserError& e) {
+      return util::Error{util::ErrorKind::invalid, e.what()};
+    }
+    return connect::open_channel(m_endpoint, m_options.tls, files);
+  }
+
 private:
   connect::Endpoint m_endpoint;
   RemoteOptions m_options;
+  /// The helper process a build's channel runs through, if any.
+  std::unique_ptr<util::StdioProcess> m_helper;
 };
 
 } // namespace

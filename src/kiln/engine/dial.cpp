@@ -3,10 +3,10 @@
 #include "kiln/engine/http.h"
 #include "kiln/engine/socket.h"
 #include "kiln/util/log.h"
+#include "kiln/util/strings.h"
 
 #include <unistd.h>
 
-#include <cctype>
 #include <set>
 
 namespace kiln::engine {
@@ -20,19 +20,12 @@ using util::ErrorKind;
 const std::set<std::string> reserved_headers = {
   "host", "connection", "upgrade", "content-length", "transfer-encoding"};
 
-std::string lowercase(std::string text)
-{
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
 bool safe_header(const std::string& name, const std::string& value)
 {
   bool clean = name.find_first_of(":\r\n") == std::string::npos &&
                value.find_first_of("\r\n") == std::string::npos;
-  return clean && !name.empty() && !reserved_headers.contains(lowercase(name));
+  return clean && !name.empty() &&
+         !reserved_headers.contains(util::to_lower(name));
 }
 
 std::string
@@ -52,14 +45,14 @@ request_text(const Host& host, const Endpoint& endpoint,
   for (const auto& [name, value] : host.headers) {
     if (safe_header(name, value)) {
       text += name + ": " + value + "\r\n";
-      agent = agent || lowercase(name) == "user-agent";
+      agent = agent || util::to_lower(name) == "user-agent";
     }
   }
   for (const auto& [name, values] : meta) {
     for (const auto& value : values) {
       if (safe_header(name, value)) {
         text += name + ": " + value + "\r\n";
-        agent = agent || lowercase(name) == "user-agent";
+        agent = agent || util::to_lower(name) == "user-agent";
       }
     }
   }

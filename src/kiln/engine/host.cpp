@@ -2,6 +2,7 @@
 
 #include "kiln/engine/context.h"
 #include "kiln/util/error.h"
+#include "kiln/util/strings.h"
 
 #include <pwd.h>
 #include <unistd.h>
@@ -26,16 +27,6 @@ std::string env(const char* name)
 {
   const char* value = std::getenv(name);
   return value != nullptr ? value : "";
-}
-
-std::string trim(const std::string& text)
-{
-  auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) {
-    return "";
-  }
-  auto end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
 }
 
 bool all_digits(const std::string& text)
@@ -160,7 +151,7 @@ std::string config_dir()
 
 std::string parse_host(const std::string& value, bool tls)
 {
-  std::string trimmed = trim(value);
+  std::string trimmed = util::trim(value);
   if (trimmed.empty()) {
     return tls ? default_tls_address : default_address;
   }

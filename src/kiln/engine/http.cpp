@@ -1,5 +1,7 @@
 #include "kiln/engine/http.h"
 
+#include "kiln/util/strings.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -16,24 +18,6 @@ using util::ErrorKind;
 // Error bodies are a line of JSON; keep no more than this of one.
 constexpr std::size_t max_body = 16 * 1024;
 constexpr std::size_t max_message = 300;
-
-std::string lowercase(std::string text)
-{
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
-std::string trim(const std::string& text)
-{
-  auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) {
-    return "";
-  }
-  auto end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
 
 // A chunked body decoded as far as it has arrived.
 struct Chunked {
@@ -90,7 +74,7 @@ util::Result<ResponseHead> parse_head(const std::string& head)
 
   ResponseHead out;
   out.status = std::stoi(status_line.substr(9, 3));
-  out.reason = trim(status_line.substr(12));
+  out.reason = util::trim(status_line.substr(12));
 
   std::size_t at = line_end + 2;
   while (at < head.size()) {
@@ -101,8 +85,8 @@ util::Result<ResponseHead> parse_head(const std::string& head)
     std::string line = head.substr(at, end - at);
     auto colon = line.find(':');
     if (colon != std::string::npos) {
-      out.headers[lowercase(line.substr(0, colon))] =
-        trim(line.substr(colon + 1));
+      out.headers[util::to_lower(line.substr(0, colon))] =
+        util::trim(line.substr(colon + 1));
     }
     at = end + 2;
   }
@@ -118,7 +102,7 @@ util::Result<std::string> read_body(int fd, const ResponseHead& head,
 
   auto encoding = head.headers.find("transfer-encoding");
   if (encoding != head.headers.end() &&
-      lowercase(encoding->second).find("chunked") != std::string::npos) {
+      util::to_lower(encoding->second).find("chunked") != std::string::npos) {
     auto raw = read_until(
       fd, max_body,
       [](const std::string& data) { return decode_chunked(data).complete; },
@@ -169,12 +153,12 @@ std::string body_message(const std::string& body)
     return json["message"].get<std::string>();
   }
 
-  std::string text = trim(body);
+  std::string text = util::trim(body);
   text = text.substr(0, text.find('\n'));
   if (text.size() > max_message) {
     text = text.substr(0, max_message) + "…";
   }
-  return trim(text);
+  return util::trim(text);
 }
 
 std::string describe_status(const ResponseHead& head, const std::string& body)

@@ -3,10 +3,10 @@
 #include "kiln/engine/http.h"
 #include "kiln/engine/socket.h"
 #include "kiln/util/log.h"
+#include "kiln/util/strings.h"
 
 #include "kiln/engine/curl.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <memory>
 #include <sstream>
@@ -29,14 +29,6 @@ struct Reply {
 using Easy = std::unique_ptr<CURL, void (*)(CURL*)>;
 using List = std::unique_ptr<curl_slist, void (*)(curl_slist*)>;
 
-std::string lowercase(std::string text)
-{
-  for (char& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
 size_t on_body(char* data, size_t size, size_t count, void* user)
 {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -54,7 +46,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
     value =
       begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
     auto& head = *static_cast<ResponseHead*>(user);
-    head.headers[lowercase(line.substr(0, colon))] = value;
+    head.headers[util::to_lower(line.substr(0, colon))] = value;
   }
   return size * count;
 }
@@ -157,7 +149,7 @@ util::Result<Reply> get(const Host& host, const std::string& path,
     if (grown != nullptr && headers == nullptr) {
       headers.reset(grown);
     }
-    agent = agent || lowercase(name) == "user-agent";
+    agent = agent || util::to_lower(name) == "user-agent";
   }
   if (!agent) {
     api.easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "kiln/util/error.h"
+#include "kiln/util/strings.h"
 
 namespace kiln::store {
 
@@ -81,9 +82,8 @@ std::optional<OsPart> split_os(std::string_view part)
 
   size_t plus = options.find('+');
   out.version = std::string(options.substr(0, plus));
-  std::string_view rest = plus == std::string_view::npos
-                            ? std::string_view()
-                            : options.substr(plus);
+  std::string_view rest =
+    plus == std::string_view::npos ? std::string_view() : options.substr(plus);
   if (!std::all_of(out.version.begin(), out.version.end(), is_option_char)) {
     return std::nullopt;
   }
@@ -96,22 +96,10 @@ std::optional<OsPart> split_os(std::string_view part)
       return std::nullopt;
     }
     out.features.emplace_back(feature);
-    rest = next == std::string_view::npos ? std::string_view()
-                                          : rest.substr(next);
+    rest =
+      next == std::string_view::npos ? std::string_view() : rest.substr(next);
   }
   return out;
-}
-
-int hex_value(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
 }
 
 // Undoes `%XX` escapes in an OS option; throws naming a bad escape.
@@ -123,8 +111,8 @@ std::string unescape(const std::string& text)
       out += text[i];
       continue;
     }
-    int high = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
-    int low = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+    int high = i + 1 < text.size() ? util::hex_digit(text[i + 1]) : -1;
+    int low = i + 2 < text.size() ? util::hex_digit(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
       throw std::runtime_error("invalid URL escape " +
                                util::quote(text.substr(i, 3)));
@@ -179,20 +167,19 @@ std::pair<std::string, std::string> normalize_arch(const std::string& arch,
 bool is_known_os(const std::string& os)
 {
   static constexpr std::array<std::string_view, 17> known = {
-    "aix",   "android", "darwin", "dragonfly", "freebsd", "hurd",
-    "illumos", "ios",   "js",     "linux",     "nacl",    "netbsd",
-    "openbsd", "plan9", "solaris", "windows",  "zos"};
+    "aix",     "android", "darwin",  "dragonfly", "freebsd", "hurd",
+    "illumos", "ios",     "js",      "linux",     "nacl",    "netbsd",
+    "openbsd", "plan9",   "solaris", "windows",   "zos"};
   return std::find(known.begin(), known.end(), os) != known.end();
 }
 
 bool is_known_arch(const std::string& arch)
 {
   static constexpr std::array<std::string_view, 24> known = {
-    "386",       "amd64",    "amd64p32",    "arm",     "armbe",
-    "arm64",     "arm64be",  "ppc64",       "ppc64le", "loong64",
-    "mips",      "mipsle",   "mips64",      "mips64le", "mips64p32",
-    "mips64p32le", "ppc",    "riscv",       "riscv64", "s390",
-    "s390x",     "sparc",    "sparc64",     "wasm"};
+    "386",     "amd64",    "amd64p32",  "arm",         "armbe",   "arm64",
+    "arm64be", "ppc64",    "ppc64le",   "loong64",     "mips",    "mipsle",
+    "mips64",  "mips64le", "mips64p32", "mips64p32le", "ppc",     "riscv",
+    "riscv64", "s390",     "s390x",     "sparc",       "sparc64", "wasm"};
   return std::find(known.begin(), known.end(), arch) != known.end();
 }
 
@@ -266,8 +253,7 @@ Platform parse_platform(const std::string& text)
   std::optional<OsPart> os = split_os(parts[0]);
   if (!os) {
     fail(util::quote(parts[0]) + " is an invalid OS component of " +
-         util::quote(text) +
-         ": OSAndVersion specifier component must match " +
+         util::quote(text) + ": OSAndVersion specifier component must match " +
          util::quote(std::string(os_pattern)));
   }
   for (size_t i = 1; i < parts.size(); ++i) {

@@ -13,6 +13,22 @@ public:
   {}
 };
 
+/// A user-facing failure that ends kiln with its own exit code, as
+/// Buildx exits 100 when the daemon fails internally and 102 when it ran
+/// out of resources.
+class ExitError : public UserError {
+public:
+  ExitError(const std::string& message, int exit_code)
+    : UserError(message), m_exit_code(exit_code)
+  {}
+
+  /// Returns the process exit code.
+  [[nodiscard]] int exit_code() const { return m_exit_code; }
+
+private:
+  int m_exit_code = 1;
+};
+
 /// Thrown when the user interrupts kiln; exit code 130.
 class Cancelled : public std::runtime_error {
 public:

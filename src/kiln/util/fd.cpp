@@ -74,6 +74,21 @@ bool set_nonblocking(int fd)
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
+bool write_all(int fd, std::string_view data)
+{
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
 std::string format_duration(std::chrono::milliseconds d)
 {
   auto ms = d.count();

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include <sys/types.h>
 
@@ -45,6 +46,10 @@ bool wait_fd(int fd, short events, Deadline deadline);
 
 /// Makes `fd` non-blocking; returns false and leaves errno on failure.
 bool set_nonblocking(int fd);
+
+/// Writes all of `data` to the blocking descriptor `fd`, retrying on
+/// EINTR; returns false and leaves errno on failure.
+bool write_all(int fd, std::string_view data);
 
 /// Formats `d` the way kiln prints durations: `250ms`, `5s`, `1.5s`.
 std::string format_duration(std::chrono::milliseconds d);

@@ -1,10 +1,41 @@
 #include "kiln/util/strings.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "kiln/util/error.h"
 
 namespace kiln::util {
+
+std::string trim(const std::string& text)
+{
+  auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) {
+    return "";
+  }
+  auto end = text.find_last_not_of(" \t\r\n");
+  return text.substr(begin, end - begin + 1);
+}
+
+std::string to_lower(std::string text)
+{
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+int hex_digit(char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
 
 std::vector<std::string> split_csv(const std::string& text)
 {

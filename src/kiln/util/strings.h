@@ -14,6 +14,16 @@ std::vector<std::string> split_csv(const std::string& text);
 std::string join(const std::vector<std::string>& items,
                  const std::string& separator);
 
+/// Returns `text` without leading and trailing spaces, tabs and line
+/// breaks.
+std::string trim(const std::string& text);
+
+/// Returns `text` with ASCII letters in lowercase.
+std::string to_lower(std::string text);
+
+/// Returns the value of hex digit `c`, or -1 when it is not one.
+int hex_digit(char c);
+
 /// Returns the edit distance between `a` and `b`.
 size_t edit_distance(const std::string& a, const std::string& b);
 

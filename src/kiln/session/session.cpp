@@ -1,0 +1,202 @@
+// The session tunnel. Inside Control/Session the daemon is the HTTP/2
+// client and kiln the server: the server gets one end of a socketpair
+// as its only connection and two threads copy bytes between the other
+// end and the stream.
+#include "kiln/session/session.h"
+
+#include <cerrno>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <grpcpp/server_posix.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kiln/connect/channel.h"
+#include "kiln/session/health.h"
+#include "kiln/util/fd.h"
+#include "kiln/util/fs.h"
+#include "kiln/util/log.h"
+
+namespace kiln::session {
+
+namespace {
+
+using moby::buildkit::v1::BytesMessage;
+using Tunnel = grpc::ClientReaderWriter<BytesMessage, BytesMessage>;
+
+constexpr std::size_t k_read_bytes = 256 * 1024;
+
+bool write_all(int fd, const std::string& data)
+{
+  const char* at = data.data();
+  std::size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::send(fd, at, left, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return false;
+    }
+    at += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+} // namespace
+
+class Session::Impl {
+public:
+  std::string id = random_id();
+  std::string name;
+  std::string shared_key;
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  std::vector<std::string> methods;
+  std::unique_ptr<grpc::Server> server;
+  grpc::ClientContext ctx;
+  std::unique_ptr<Tunnel> tunnel;
+  util::Fd local;
+  std::thread down;
+  std::thread up;
+  bool closed = false;
+
+  // Daemon to kiln's server.
+  void pump_down()
+  {
+    BytesMessage msg;
+    while (tunnel->Read(&msg)) {
+      if (!write_all(local.get(), msg.data())) {
+        break;
+      }
+    }
+    ::shutdown(local.get(), SHUT_WR);
+  }
+
+  // kiln's server to the daemon.
+  void pump_up()
+  {
+    std::string buf(k_read_bytes, '\0');
+    BytesMessage msg;
+    while (true) {
+      ssize_t n = ::read(local.get(), buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      msg.set_data(buf.data(), static_cast<std::size_t>(n));
+      if (!tunnel->Write(msg)) {
+        break;
+      }
+    }
+    tunnel->WritesDone();
+  }
+};
+
+Session::Session(std::string name, std::string shared_key)
+  : m_impl(std::make_unique<Impl>())
+{
+  m_impl->name = std::move(name);
+  m_impl->shared_key = std::move(shared_key);
+  add(make_health(), {k_health_check_method});
+}
+
+Session::~Session()
+{
+  close();
+}
+
+const std::string& Session::id() const
+{
+  return m_impl->id;
+}
+
+void Session::add(std::unique_ptr<grpc::Service> service,
+                  std::vector<std::string> methods)
+{
+  m_impl->services.push_back(std::move(service));
+  m_impl->methods.insert(m_impl->methods.end(), methods.begin(), methods.end());
+}
+
+util::Result<util::Unit> Session::start(moby::buildkit::v1::Control::Stub& stub)
+{
+  Impl& s = *m_impl;
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return util::Error{util::ErrorKind::internal,
+                       "socketpair: " + util::errno_message(errno)};
+  }
+  s.local.reset(fds[0]);
+  // gRPC's server side expects a non-blocking descriptor; a blocking
+  // one hangs the first build.
+  util::set_nonblocking(fds[1]);
+
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(connect::k_max_message_bytes);
+  builder.SetMaxSendMessageSize(connect::k_max_message_bytes);
+  for (auto& service : s.services) {
+    builder.RegisterService(service.get());
+  }
+  s.server = builder.BuildAndStart();
+  if (!s.server) {
+    ::close(fds[1]);
+    return util::Error{util::ErrorKind::internal,
+                       "could not start the session server"};
+  }
+  grpc::AddInsecureChannelFromFd(s.server.get(), fds[1]);
+
+  // Keys must be lowercase: gRPC C++ aborts on uppercase ones.
+  s.ctx.AddMetadata("x-docker-expose-session-uuid", s.id);
+  s.ctx.AddMetadata("x-docker-expose-session-name", s.name);
+  s.ctx.AddMetadata("x-docker-expose-session-sharedkey", s.shared_key);
+  for (const auto& method : s.methods) {
+    s.ctx.AddMetadata("x-docker-expose-session-grpc-method", method);
+  }
+  s.tunnel = stub.Session(&s.ctx);
+  util::debug("session " + s.id + ": started with " +
+              std::to_string(s.methods.size()) + " methods");
+
+  s.down = std::thread([&s] { s.pump_down(); });
+  s.up = std::thread([&s] { s.pump_up(); });
+  return util::Unit{};
+}
+
+void Session::close()
+{
+  Impl& s = *m_impl;
+  if (s.closed || !s.tunnel) {
+    return;
+  }
+  s.closed = true;
+
+  // The build is over: calls still open are cancelled, not awaited.
+  s.server->Shutdown(std::chrono::system_clock::now());
+  s.ctx.TryCancel();
+  ::shutdown(s.local.get(), SHUT_RDWR);
+  s.down.join();
+  s.up.join();
+  s.tunnel->Finish();
+  s.server.reset();
+  util::debug("session " + s.id + ": closed");
+}
+
+std::string random_id()
+{
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device device;
+  std::uniform_int_distribution<int> pick(0, 35);
+  std::string out;
+  for (int i = 0; i < 25; ++i) {
+    out += alphabet[pick(device)];
+  }
+  return out;
+}
+
+} // namespace kiln::session

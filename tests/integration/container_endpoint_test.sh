@@ -72,6 +72,60 @@ took=$((SECONDS - start))
 grep -qF "dial unix /run/buildkit/buildkitd.sock" <<<"$err" ||
   rig_fail "inspect --bootstrap said: $err"
 
+# A build with --load through each running builder: the image runs.
+[[ -x /bin/busybox ]] || rig_skip "/bin/busybox not found"
+ctx="$(rig_tmpdir)"
+mkdir -p "$ctx/rootfs/bin"
+cp /bin/busybox "$ctx/rootfs/bin/busybox"
+ln -s busybox "$ctx/rootfs/bin/sh"
+cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY rootfs/ /
+ARG WHERE
+RUN echo "built through $WHERE" > /greeting
+CMD ["/bin/busybox", "cat", "/greeting"]
+DOCKERFILE
+for builder in remote-container via-exec; do
+  "$KILN" build --builder "$builder" --progress plain --build-arg \
+    "WHERE=$builder" -t "test-$builder" --load "$ctx" \
+    >"$RIG_TMP/build-$builder.log" 2>&1 ||
+    rig_fail "build on $builder: $(tail -n 5 "$RIG_TMP/build-$builder.log")"
+  said="$(docker run --rm --network host "test-$builder")"
+  [[ "$said" == "built through $builder" ]] ||
+    rig_fail "test-$builder printed: $said"
+done
+
+# The helper killed in the middle of a build: exit 1 with the reason,
+# soon, and no helper left behind.
+cat >"$ctx/Dockerfile.slow" <<'DOCKERFILE'
+FROM scratch
+COPY rootfs/ /
+RUN sleep 60
+DOCKERFILE
+"$KILN" build --builder via-exec --progress plain -f "$ctx/Dockerfile.slow" \
+  "$ctx" >"$RIG_TMP/slow.log" 2>&1 &
+kiln_pid=$!
+RIG_PIDS+=("$kiln_pid")
+for _ in $(seq 1 100); do
+  grep -q "RUN sleep 60" "$RIG_TMP/slow.log" 2>/dev/null && break
+  sleep 0.1
+done
+helper_pid="$(pgrep -f "docker exec -i remote-buildkitd buildctl dial-stdio")" ||
+  rig_fail "no docker exec helper during the build"
+start=$SECONDS
+kill -KILL "$helper_pid"
+status=0
+wait "$kiln_pid" || status=$?
+took=$((SECONDS - start))
+((status == 1)) || rig_fail "build with its helper killed: exit $status"
+((took <= 10)) || rig_fail "build took ${took}s to notice its helper died"
+want='(helper "docker exec -i remote-buildkitd buildctl dial-stdio" ended'
+want+=' (killed by signal 9))'
+last="$(tail -n 1 "$RIG_TMP/slow.log")"
+[[ "$last" == "ERROR: failed to build: "*"$want" ]] ||
+  rig_fail "last line: $last"
+rig_log "with its helper killed the build said: $(tail -n 1 "$RIG_TMP/slow.log")"
+
 if pgrep -f "docker exec -i .* buildctl dial-stdio" >/dev/null; then
   rig_fail "a docker exec helper is still running"
 fi

@@ -20,7 +20,7 @@ _rig_copy_with_libs() {
   install -D -m 0755 "$binary" "$root$dest"
   local lib
   while read -r lib; do
-    [[ -n "$lib" ]] && install -D -m 0644 "$lib" "$root$lib"
+    [[ -n "$lib" ]] && install -D -m 0755 "$lib" "$root$lib"
   done < <(ldd "$binary" 2>/dev/null | grep -oE '/[^ ]+' || true)
 }
 

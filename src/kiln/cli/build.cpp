@@ -185,8 +185,11 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   }
   if (!result) {
     std::cerr << buildkit::format_error_sources(solver.error_details());
-    throw util::ExitError("failed to build: " + result.error().message,
-                          solver.exit_code());
+    std::string why = result.error().message;
+    if (std::string trouble = driver->connection_trouble(); !trouble.empty()) {
+      why += " (" + trouble + ")";
+    }
+    throw util::ExitError("failed to build: " + why, solver.exit_code());
   }
   if (!outputs.loaded->message.empty()) {
     util::debug("load: " + outputs.loaded->message);

@@ -55,6 +55,11 @@ public:
 
   /// Opens a gRPC channel to the node's daemon for a build.
   virtual util::Result<std::shared_ptr<grpc::Channel>> channel() = 0;
+
+  /// Says what became of the connection under the last `channel()` when
+  /// a call on it failed (a helper process that ended, and why); empty
+  /// when there is nothing to add.
+  virtual std::string connection_trouble() { return ""; }
 };
 
 /// The driver names kiln knows.
@@ -80,6 +85,9 @@ NodeStatus status_via_helper(const connect::Endpoint& endpoint,
 util::Result<std::shared_ptr<grpc::Channel>>
 channel_via_helper(const connect::Endpoint& endpoint,
                    std::unique_ptr<util::StdioProcess>& helper);
+/// Says how the helper of a build's channel ended and what it last wrote
+/// to stderr; empty while it still runs (helper_status.cpp).
+std::string helper_trouble(util::StdioProcess& helper);
 /// Creates the docker driver (docker.cpp).
 std::unique_ptr<Driver> make_docker(const store::Node& node);
 /// Creates the remote driver (remote.cpp).

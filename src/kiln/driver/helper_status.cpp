@@ -92,4 +92,20 @@ channel_via_helper(const connect::Endpoint& endpoint,
                                   "localhost");
 }
 
+std::string helper_trouble(util::StdioProcess& helper)
+{
+  auto until = util::Clock::now() + k_exit_grace;
+  while (!helper.exited() && util::Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::string how = helper.exit_text();
+  if (how.empty()) {
+    return "";
+  }
+  std::string out =
+    "helper " + util::quote(helper.command()) + " ended (" + how + ")";
+  std::string said = helper.last_error_line();
+  return said.empty() ? out : out + ": " + said;
+}
+
 } // namespace kiln::driver::detail

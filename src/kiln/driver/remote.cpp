@@ -160,6 +160,11 @@ public:
     return connect::open_channel(m_endpoint, m_options.tls, files);
   }
 
+  std::string connection_trouble() override
+  {
+    return m_helper ? helper_trouble(*m_helper) : "";
+  }
+
 private:
   connect::Endpoint m_endpoint;
   RemoteOptions m_options;

@@ -101,6 +101,18 @@ grep -F "nosshd (nosshd0) inactive: " "$RIG_TMP/ls.err" | grep -qF "$want" ||
 inspect="$("$KILN" inspect --bootstrap viassh)"
 grep -q '^Status: *running$' <<<"$inspect" || rig_fail "inspect: $inspect"
 
+# A build through ssh://: the context goes up the tunnel, the result
+# comes back down it.
+ctx="$(rig_tmpdir)"
+printf 'through ssh\n' >"$ctx/hello.txt"
+printf 'FROM scratch\nCOPY hello.txt /hello.txt\n' >"$ctx/Dockerfile"
+dest="$(rig_tmpdir)"
+"$KILN" build --builder viassh --progress plain -o "type=local,dest=$dest" \
+  "$ctx" >"$RIG_TMP/build.log" 2>&1 ||
+  rig_fail "build through ssh: $(tail -n 5 "$RIG_TMP/build.log")"
+[[ "$(cat "$dest/hello.txt")" == "through ssh" ]] ||
+  rig_fail "the build's output is not the context's file"
+
 # No helper outlives kiln: kiln's own ssh is gone at once, and the
 # remote buildctl once its sshd session sees the connection close.
 if pgrep -f "^/usr/bin/ssh .* dial-stdio" >/dev/null; then

@@ -15,12 +15,17 @@ namespace kiln::driver::detail {
 namespace {
 
 // How long a helper that already lost its connection gets to exit and
-// say why, before kiln reports what it has.
-constexpr auto k_exit_grace = std::chrono::milliseconds(500);
+// say why, before kiln reports what it has; a status query gives it no
+// more than what is left of its own deadline (and at least a little).
+constexpr auto k_exit_grace = std::chrono::milliseconds(1500);
+constexpr auto k_min_grace = std::chrono::milliseconds(100);
 
-std::string helper_reason(util::StdioProcess& proc, const util::Error& error)
+std::string helper_reason(util::StdioProcess& proc, const util::Error& error,
+                          util::Deadline deadline)
 {
-  auto until = util::Clock::now() + k_exit_grace;
+  auto now = util::Clock::now();
+  auto until =
+    std::min(now + k_exit_grace, std::max(deadline, now + k_min_grace));
   while (!proc.exited() && util::Clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -65,7 +70,7 @@ NodeStatus status_via_helper(const connect::Endpoint& endpoint,
   }
   if (!info.ok()) {
     auto kind = info.error().kind;
-    std::string reason = helper_reason(**proc, info.error());
+    std::string reason = helper_reason(**proc, info.error(), deadline);
     util::debug_call("helper " + (*proc)->command(), reason, start);
     return inactive({kind, reason});
   }

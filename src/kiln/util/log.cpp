@@ -29,7 +29,8 @@ std::string redact(const std::string& text)
   // scheme://user:password@host → scheme://***@host
   static const std::regex userinfo(R"(([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@)");
   static const std::regex key_block(
-    R"(-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)");
+    R"(-----BEGIN [A-Z ]*PRIVATE KEY-----)"
+    R"([\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)");
   std::string out = std::regex_replace(text, userinfo, "$1***@");
   return std::regex_replace(out, key_block, "***");
 }

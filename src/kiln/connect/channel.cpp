@@ -38,8 +38,8 @@ std::shared_ptr<grpc::Channel> open_channel(const Endpoint& endpoint,
 
   std::string target = endpoint.host_port();
   if (!tls.enabled) {
-    return grpc::CreateCustomChannel(
-      target, grpc::InsecureChannelCredentials(), base_arguments(target));
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                     base_arguments(target));
   }
 
   grpc::SslCredentialsOptions ssl;

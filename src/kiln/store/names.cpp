@@ -14,24 +14,23 @@ namespace {
 // Word lists for generated names: a mood, then someone who built
 // computing or science. Kept short; collisions are retried with a digit.
 constexpr std::array<std::string_view, 48> moods = {
-  "amber",    "brave",   "bright",   "calm",    "cheerful", "clever",
-  "cosmic",   "crisp",   "daring",   "eager",   "fearless", "frosty",
-  "gentle",   "golden",  "happy",    "humble",  "jolly",    "keen",
-  "kind",     "lively",  "lucid",    "mellow",  "merry",    "nimble",
-  "noble",    "patient", "plucky",   "polite",  "proud",    "quick",
-  "quiet",    "rapid",   "serene",   "sharp",   "shiny",    "silent",
-  "smooth",   "snappy",  "steady",   "sturdy",  "sunny",    "swift",
-  "tidy",     "upbeat",  "vivid",    "warm",    "wise",     "witty"};
+  "amber",  "brave",  "bright", "calm",     "cheerful", "clever", "cosmic",
+  "crisp",  "daring", "eager",  "fearless", "frosty",   "gentle", "golden",
+  "happy",  "humble", "jolly",  "keen",     "kind",     "lively", "lucid",
+  "mellow", "merry",  "nimble", "noble",    "patient",  "plucky", "polite",
+  "proud",  "quick",  "quiet",  "rapid",    "serene",   "sharp",  "shiny",
+  "silent", "smooth", "snappy", "steady",   "sturdy",   "sunny",  "swift",
+  "tidy",   "upbeat", "vivid",  "warm",     "wise",     "witty"};
 
 constexpr std::array<std::string_view, 48> people = {
-  "ampere",  "archimedes", "babbage",  "bohr",     "boole",    "carson",
-  "curie",   "dijkstra",   "dirac",    "euclid",   "euler",    "faraday",
-  "fermi",   "feynman",    "franklin", "gauss",    "goodall",  "hamilton",
-  "hawking", "hertz",      "hilbert",  "hopper",   "hubble",   "jemison",
-  "joule",   "kepler",     "knuth",    "lamarr",   "leibniz",  "liskov",
-  "lovelace", "maxwell",   "meitner",  "newton",   "noether",  "ohm",
-  "pascal",  "pasteur",    "planck",   "ramanujan", "riemann", "ritchie",
-  "sagan",   "shannon",    "tesla",    "thompson", "turing",   "volta"};
+  "ampere",   "archimedes", "babbage",  "bohr",      "boole",   "carson",
+  "curie",    "dijkstra",   "dirac",    "euclid",    "euler",   "faraday",
+  "fermi",    "feynman",    "franklin", "gauss",     "goodall", "hamilton",
+  "hawking",  "hertz",      "hilbert",  "hopper",    "hubble",  "jemison",
+  "joule",    "kepler",     "knuth",    "lamarr",    "leibniz", "liskov",
+  "lovelace", "maxwell",    "meitner",  "newton",    "noether", "ohm",
+  "pascal",   "pasteur",    "planck",   "ramanujan", "riemann", "ritchie",
+  "sagan",    "shannon",    "tesla",    "thompson",  "turing",  "volta"};
 
 // How many names `generate_name` tries before giving up, as Buildx.
 constexpr int name_tries = 6;

@@ -37,8 +37,8 @@ std::string home_dir()
   passwd entry{};
   passwd* found = nullptr;
   std::vector<char> buffer(16 * 1024);
-  if (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(),
-                   &found) == 0 &&
+  if (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) ==
+        0 &&
       found != nullptr) {
     return found->pw_dir;
   }

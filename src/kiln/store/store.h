@@ -111,8 +111,8 @@ public:
   /// Makes `name` current for `key`; `global` for every endpoint,
   /// `make_default` also as the key's default (else the key's default
   /// is dropped). Caller holds `lock()`.
-  void set_current(const std::string& key, const std::string& name,
-                   bool global, bool make_default) const;
+  void set_current(const std::string& key, const std::string& name, bool global,
+                   bool make_default) const;
 
   /// Forgets any current choice for `key` and its default, as `use
   /// default` does. Caller holds `lock()`.

@@ -3,6 +3,7 @@
 // DATA packets, and FIN goes out once the walk and all files are done.
 #include "kiln/session/receive.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <string>
@@ -89,9 +90,9 @@ public:
       }
     }
     // Folder times last: writing into a folder changes its time.
-    for (auto it = m_dirs.rbegin(); it != m_dirs.rend(); ++it) {
-      set_mtime(it->first, it->second, true);
-    }
+    std::for_each(m_dirs.rbegin(), m_dirs.rend(), [&](const auto& dir) {
+      set_mtime(dir.first, dir.second, true);
+    });
     if (!m_fin_sent) {
       return {grpc::StatusCode::UNKNOWN, "the export ended early"};
     }

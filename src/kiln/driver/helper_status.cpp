@@ -20,27 +20,37 @@ namespace {
 constexpr auto k_exit_grace = std::chrono::milliseconds(1500);
 constexpr auto k_min_grace = std::chrono::milliseconds(100);
 
+// Waits until `until` for `proc` to exit; then says how it ended and
+// what it last wrote to stderr, or returns "" while it still runs.
+std::string how_it_ended(util::StdioProcess& proc, util::Deadline until)
+{
+  while (!proc.exited() && util::Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::string how = proc.exit_text();
+  if (how.empty()) {
+    return "";
+  }
+  std::string out =
+    "helper " + util::quote(proc.command()) + " ended (" + how + ")";
+  std::string said = proc.last_error_line();
+  return said.empty() ? out : out + ": " + said;
+}
+
 std::string helper_reason(util::StdioProcess& proc, const util::Error& error,
                           util::Deadline deadline)
 {
   auto now = util::Clock::now();
   auto until =
     std::min(now + k_exit_grace, std::max(deadline, now + k_min_grace));
-  while (!proc.exited() && util::Clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::string ended = how_it_ended(proc, until);
+  if (!ended.empty()) {
+    return ended;
   }
+  std::string out = "helper " + util::quote(proc.command()) +
+                    " gave no answer: " + error.message;
   std::string said = proc.last_error_line();
-  std::string how = proc.exit_text();
-  std::string out = "helper " + util::quote(proc.command());
-  if (!how.empty()) {
-    out += " ended (" + how + ")";
-  } else {
-    out += " gave no answer: " + error.message;
-  }
-  if (!said.empty()) {
-    out += ": " + said;
-  }
-  return out;
+  return said.empty() ? out : out + ": " + said;
 }
 
 } // namespace
@@ -99,18 +109,7 @@ channel_via_helper(const connect::Endpoint& endpoint,
 
 std::string helper_trouble(util::StdioProcess& helper)
 {
-  auto until = util::Clock::now() + k_exit_grace;
-  while (!helper.exited() && util::Clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  std::string how = helper.exit_text();
-  if (how.empty()) {
-    return "";
-  }
-  std::string out =
-    "helper " + util::quote(helper.command()) + " ended (" + how + ")";
-  std::string said = helper.last_error_line();
-  return said.empty() ? out : out + ": " + said;
+  return how_it_ended(helper, util::Clock::now() + k_exit_grace);
 }
 
 } // namespace kiln::driver::detail

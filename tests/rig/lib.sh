@@ -275,6 +275,8 @@ _rig_check_addr() {
 # further buildkitd flags (such as --tlscacert/--tlscert/--tlskey from
 # rig_make_certs), and waits until it answers `buildctl debug workers`.
 # Sets RIG_DAEMON_ADDR, RIG_DAEMON_PID and RIG_DAEMON_LOG for `name`.
+# RIG_BUILDKITD_CONFIG, when set, is the daemon's buildkitd.toml text
+# (for example from rig_registry_buildkitd_config).
 rig_start_buildkitd() {
   _rig_require_test_shell rig_start_buildkitd
   local name="$1" addr="$2"
@@ -288,10 +290,10 @@ rig_start_buildkitd() {
 
   local dir="$RIG_TMP/bk-$name"
   mkdir -p "$dir/root"
-  : >"$dir/buildkitd.toml"
+  printf '%s\n' "${RIG_BUILDKITD_CONFIG:-}" >"$dir/buildkitd.toml"
   local log="$dir/buildkitd.log"
 
-  # An empty config file and explicit workers keep the machine's
+  # A config file of the test's own and explicit workers keep the machine's
   # /etc/buildkit and containerd out of the test.
   "$RIG_BUILDKITD" --config "$dir/buildkitd.toml" --root "$dir/root" \
     --addr "$addr" --containerd-worker=false --oci-worker=true \

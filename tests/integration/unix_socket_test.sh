@@ -29,6 +29,9 @@ rig_expect_contains "$node_line" "unix://$RIG_TMP/bk.sock" "ls node line"
 rig_expect_contains "$node_line" " running " "ls node line"
 rig_expect_contains "$node_line" " $want_version " "ls node line"
 rig_expect_contains "$node_line" linux/amd64 "ls node line"
+# The round trip to the daemon, a column Buildx does not have.
+grep -Eq ' running +[0-9]+\.[0-9]{2}ms ' <<<"$node_line" ||
+  rig_fail "ls node line has no round trip: $node_line"
 rig_expect_lacks "$RIG_ERR" "remote-unix (remote-unix0)" "ls stderr"
 
 # ls --format json: one object per builder.
@@ -49,6 +52,8 @@ assert node["Status"] == "running", node
 assert node["Version"] == sys.argv[2], node
 assert {"os": "linux", "architecture": "amd64"} in node["Platforms"], node
 assert "Err" not in node, node
+assert node["RoundTrip"].endswith("ms"), node
+assert float(node["RoundTrip"][:-2]) > 0, node
 EOF
   rig_fail "ls --format json is wrong for remote-unix: $json"
 

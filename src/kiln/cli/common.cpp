@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <future>
+#include <iomanip>
 #include <regex>
+#include <sstream>
 
 #include "kiln/engine/host.h"
 #include "kiln/util/error.h"
@@ -155,6 +157,17 @@ std::string format_platforms(const store::Node& node,
     out += (out.empty() ? "" : ", ") + item;
   }
   return out;
+}
+
+std::string format_round_trip(std::chrono::microseconds round_trip)
+{
+  if (round_trip.count() <= 0) {
+    return "";
+  }
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(2)
+       << static_cast<double>(round_trip.count()) / 1000.0 << "ms";
+  return text.str();
 }
 
 } // namespace kiln::cli

@@ -63,4 +63,8 @@ query_nodes(const std::vector<Builder>& builders,
 std::string format_platforms(const store::Node& node,
                              const std::vector<store::Platform>& found);
 
+/// Formats a measured round trip in milliseconds ("1.25ms"), or returns
+/// "" when `round_trip` was not measured.
+std::string format_round_trip(std::chrono::microseconds round_trip);
+
 } // namespace kiln::cli

@@ -78,12 +78,8 @@ void write_node(std::ostringstream& w, const NodeReport& r)
   if (!s.running) {
     w << "Error:\t" << s.reason << '\n';
   }
-  if (s.round_trip.count() > 0) {
-    auto us = s.round_trip.count();
-    std::ostringstream rtt;
-    rtt << std::fixed << std::setprecision(2)
-        << static_cast<double>(us) / 1000.0 << "ms";
-    w << "Round Trip:\t" << rtt.str() << '\n';
+  if (std::string rtt = format_round_trip(s.round_trip); !rtt.empty()) {
+    w << "Round Trip:\t" << rtt << '\n';
   }
   if (!s.version.empty()) {
     w << "BuildKit version:\t" << s.version << '\n';

@@ -48,6 +48,9 @@ nlohmann::json node_json(const NodeReport& r)
   if (!r.status.running) {
     n["Err"] = r.status.reason;
   }
+  if (std::string rtt = format_round_trip(r.status.round_trip); !rtt.empty()) {
+    n["RoundTrip"] = rtt;
+  }
   return n;
 }
 
@@ -110,14 +113,17 @@ void run_ls(const LsOptions& opts)
     }
   } else {
     std::string text =
-      "NAME/NODE\tDRIVER/ENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS\n";
+      "NAME/NODE\tDRIVER/ENDPOINT\tSTATUS\tROUND TRIP\tBUILDKIT\t"
+      "PLATFORMS\n";
     for (size_t i = 0; i < builders.size(); ++i) {
       const auto& g = builders[i].group;
-      text +=
-        g.name + (g.name == current ? "*" : "") + "\t" + g.driver + "\t\t\t\n";
+      text += g.name + (g.name == current ? "*" : "") + "\t" + g.driver +
+              "\t\t\t\t\n";
       for (const auto& r : reports[i]) {
         text += " \\_ " + r.node.name + "\t \\_ " + r.node.endpoint + "\t" +
-                status_text(r.status) + "\t" + r.status.version + "\t" +
+                status_text(r.status) + "\t" +
+                format_round_trip(r.status.round_trip) + "\t" +
+                r.status.version + "\t" +
                 format_platforms(r.node, r.status.platforms) + "\n";
       }
     }

@@ -177,4 +177,33 @@ util::Result<DaemonInfo> Client::describe(util::Deadline deadline)
   return info;
 }
 
+util::Result<int> Client::active_builds(util::Deadline deadline)
+{
+  // Only the builds running now, and the stream ends once they are sent.
+  auto start = util::Clock::now();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(util::to_system(deadline));
+  moby::buildkit::v1::BuildHistoryRequest req;
+  req.set_activeonly(true);
+  req.set_earlyexit(true);
+  auto reader = m_impl->m_stub->ListenBuildHistory(&ctx, req);
+
+  int count = 0;
+  moby::buildkit::v1::BuildHistoryEvent event;
+  while (reader->Read(&event)) {
+    if (event.type() == moby::buildkit::v1::STARTED) {
+      ++count;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  util::debug_call("ListenBuildHistory",
+                   status.ok() ? std::to_string(count) + " active"
+                               : status.error_message(),
+                   start);
+  if (!status.ok()) {
+    return from_status(status);
+  }
+  return count;
+}
+
 } // namespace kiln::buildkit

@@ -54,6 +54,9 @@ public:
   /// Asks the daemon for its version and workers, before `deadline`.
   util::Result<DaemonInfo> describe(util::Deadline deadline);
 
+  /// Counts the builds the daemon is running now, before `deadline`.
+  util::Result<int> active_builds(util::Deadline deadline);
+
 private:
   class Impl;
   std::unique_ptr<Impl> m_impl;

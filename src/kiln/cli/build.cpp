@@ -12,6 +12,7 @@
 
 #include "kiln/buildkit/error_source.h"
 #include "kiln/buildkit/solve.h"
+#include "kiln/cli/build_node.h"
 #include "kiln/cli/build_options.h"
 #include "kiln/cli/build_outputs.h"
 #include "kiln/cli/commands.h"
@@ -122,7 +123,8 @@ void run_build(const BuildFlags& flags, const Globals& globals)
                     " has no remote node; kiln builds only on remote "
                     "builders so far");
   }
-  const store::Node& node = builder.group.nodes.front();
+  const store::Node& node = builder.group.nodes[choose_build_node(
+    builder, {}, std::chrono::seconds(5), std::cerr)];
   auto driver = driver::make_driver(builder.group.driver, node);
   BuildPlan plan = plan_build(flags, driver->default_load());
   // No stale image id is left behind if the build fails.

@@ -122,6 +122,21 @@ grep -q "$final" "$RIG_TMP/log3" ||
 grep -qx 'Dockerfile:9' "$RIG_TMP/log3" && grep -qx '   9 | >>> RUN exit 7' \
   "$RIG_TMP/log3" || { cat "$RIG_TMP/log3" >&2; rig_fail "no source lines"; }
 
+# A failed build leaves no partial output: a folder keeps what it had,
+# no file appears under a tar's name, and no temporary is left.
+fail_dir="$RIG_TMP/fail"
+mkdir -p "$fail_dir/dir"
+echo old >"$fail_dir/dir/old"
+for output in "type=local,dest=$fail_dir/dir" "type=tar,dest=$fail_dir/a.tar"
+do
+  status=0
+  "$KILN" build --builder remote --progress plain --target unused \
+    -o "$output" "$ctx" >/dev/null 2>&1 || status=$?
+  ((status == 1)) || rig_fail "failing build to $output: exit $status"
+done
+[[ "$(ls -A "$fail_dir")" == dir && "$(ls -A "$fail_dir/dir")" == old ]] ||
+  rig_fail "a failed build left: $(ls -AR "$fail_dir")"
+
 # No output: Buildx's warning.
 "$KILN" build --builder remote --progress quiet --target files "$ctx" \
   2>"$RIG_TMP/log4"

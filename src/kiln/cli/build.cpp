@@ -193,6 +193,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     }
     throw util::ExitError("failed to build: " + why, solver.exit_code());
   }
+  outputs.commit();
   if (!outputs.loaded->message.empty()) {
     util::debug("load: " + outputs.loaded->message);
   }

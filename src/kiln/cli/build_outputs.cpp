@@ -5,7 +5,6 @@
 #include <optional>
 #include <stdexcept>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "kiln/engine/host.h"
@@ -23,36 +22,17 @@ double now()
   return std::chrono::duration<double>(since).count();
 }
 
-// A file, or stdout for `-`, opened at the first write.
+// A staged file, or stdout when there is none.
 struct FileSink {
   std::string path;
-  util::Fd fd;
-  bool opened = false;
+  std::shared_ptr<util::Staged> staged;
 
-  void write(std::string_view bytes)
+  void write(std::string_view bytes) const
   {
-    if (!opened) {
-      opened = true;
-      if (path != "-") {
-        fd.reset(
-          ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-        if (!fd) {
-          throw util::FileError("create", path, errno);
-        }
-      }
-    }
-    int out = path == "-" ? STDOUT_FILENO : fd.get();
+    int out = staged ? staged->fd() : STDOUT_FILENO;
     if (!util::write_all(out, bytes)) {
       throw util::FileError("write", path, errno);
     }
-  }
-
-  void close()
-  {
-    if (!opened) {
-      write("");
-    }
-    fd.reset();
   }
 };
 
@@ -100,7 +80,10 @@ OutputPlan plan_outputs(const std::vector<OutputSpec>& outputs)
     plan.exports.push_back(buildkit::Export{out.type, out.attrs});
     int id = static_cast<int>(i);
     if (out.is_dir()) {
-      plan.targets[id].dir = out.dest;
+      auto staged =
+        std::make_shared<util::Staged>(out.dest, util::Staged::Kind::folder);
+      plan.targets[id].dir = staged->temp();
+      plan.staged.push_back(std::move(staged));
     } else if (out.is_stream() && out.dest.empty()) {
       auto sink = std::make_shared<LoadSink>();
       sink->loaded = plan.loaded;
@@ -109,11 +92,23 @@ OutputPlan plan_outputs(const std::vector<OutputSpec>& outputs)
     } else if (out.is_stream()) {
       auto sink = std::make_shared<FileSink>();
       sink->path = out.dest;
+      if (out.dest != "-") {
+        sink->staged =
+          std::make_shared<util::Staged>(out.dest, util::Staged::Kind::file);
+        plan.staged.push_back(sink->staged);
+      }
       plan.targets[id].write = [sink](std::string_view b) { sink->write(b); };
-      plan.targets[id].close = [sink] { sink->close(); };
+      plan.targets[id].close = [] {};
     }
   }
   return plan;
+}
+
+void OutputPlan::commit()
+{
+  for (auto& s : staged) {
+    s->commit();
+  }
 }
 
 } // namespace kiln::cli

@@ -8,6 +8,7 @@
 #include "kiln/buildkit/solve.h"
 #include "kiln/cli/build_options.h"
 #include "kiln/session/file_send.h"
+#include "kiln/util/staged.h"
 
 namespace kiln::cli {
 
@@ -32,10 +33,18 @@ struct OutputPlan {
   std::vector<buildkit::Export> exports;
   /// Filled in by the load target when its stream ends.
   std::shared_ptr<LoadReport> loaded = std::make_shared<LoadReport>();
+  /// Files and folders written under temporary names until the build
+  /// succeeds; removed if it does not.
+  std::vector<std::shared_ptr<util::Staged>> staged;
+
+  /// Moves every staged output into place; call once the build
+  /// succeeded. Throws `util::FileError`.
+  void commit();
 };
 
-/// Prepares `outputs`: opens files lazily on first write, streams
-/// `docker` outputs without a destination into the Docker Engine.
+/// Prepares `outputs`: stages files and folders beside their
+/// destinations, streams `docker` outputs without a destination into
+/// the Docker Engine. Throws `util::FileError`.
 OutputPlan plan_outputs(const std::vector<OutputSpec>& outputs);
 
 } // namespace kiln::cli

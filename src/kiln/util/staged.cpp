@@ -62,7 +62,7 @@ void merge(const fs::path& from, const fs::path& into)
 
 } // namespace
 
-Staged::Staged(fs::path dest, Kind kind)
+Staged::Staged(const fs::path& dest, Kind kind)
   : m_dest(fs::absolute(dest).lexically_normal()), m_kind(kind)
 {
   if (m_dest.filename().empty()) {

@@ -17,7 +17,7 @@ public:
 
   /// Creates the temporary file or folder for `dest`, and `dest`'s
   /// missing parent folders; throws `FileError`.
-  Staged(std::filesystem::path dest, Kind kind);
+  Staged(const std::filesystem::path& dest, Kind kind);
   ~Staged();
   Staged(const Staged&) = delete;
   Staged& operator=(const Staged&) = delete;

@@ -15,8 +15,10 @@
 #include "kiln/cli/build_node.h"
 #include "kiln/cli/build_options.h"
 #include "kiln/cli/build_outputs.h"
+#include "kiln/cli/build_services.h"
 #include "kiln/cli/commands.h"
 #include "kiln/driver/driver.h"
+#include "kiln/engine/host.h"
 #include "kiln/progress/display.h"
 #include "kiln/session/file_send.h"
 #include "kiln/session/file_sync.h"
@@ -132,6 +134,8 @@ void run_build(const BuildFlags& flags, const Globals& globals)
       errno != ENOENT) {
     throw util::FileError("remove", flags.iidfile, errno);
   }
+  BuildServices services(flags.secrets, flags.ssh, engine::config_dir(),
+                         std::cerr);
 
   // Signals are blocked before gRPC starts any thread of its own.
   BlockedSignals blocked;
@@ -153,6 +157,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     session.add(session::make_file_send(std::move(outputs.targets)),
                 {session::k_file_send_method});
   }
+  services.add_to(session);
   auto started = session.start(solver.stub());
   if (!started) {
     throw UserError("failed to start the session: " + started.error().message);
@@ -169,8 +174,13 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   options.frontend_attrs = plan.frontend_attrs;
   options.exports = outputs.exports;
   auto result = solver.solve(
-    options, [&display](const auto& resp) { display->update(resp); },
+    options,
+    [&display, &services](const auto& resp) {
+      services.show_shared(*display);
+      display->update(resp);
+    },
     [&session] { session.close(); });
+  services.show_shared(*display);
   if (outputs.loaded->finished > 0) {
     display->local_step("importing to docker", outputs.loaded->started,
                         outputs.loaded->finished);
@@ -227,6 +237,16 @@ void add_build(CLI::App& app, const Globals& globals)
     ->allow_extra_args(false);
   cmd->add_flag("--load", f->load, "Shorthand for \"--output=type=docker\"");
   cmd->add_option("--iidfile", f->iidfile, "Write the image ID to a file");
+  cmd
+    ->add_option("--secret", f->secrets,
+                 "Secret to expose to the build (format: "
+                 "\"id=mysecret[,src=/local/secret]\")")
+    ->allow_extra_args(false);
+  cmd
+    ->add_option("--ssh", f->ssh,
+                 "SSH agent socket or keys to expose to the build (format: "
+                 "\"default|<id>[=<socket>|<key>[,<key>]]\")")
+    ->allow_extra_args(false);
   cmd->callback([f, &globals] { run_build(*f, globals); });
 }
 

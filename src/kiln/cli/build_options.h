@@ -30,6 +30,10 @@ struct BuildFlags {
   bool load = false;
   /// `--iidfile`: where to write the image id.
   std::string iidfile;
+  /// `--secret`: secrets to expose, `id=ID[,src=PATH|,env=VAR]`.
+  std::vector<std::string> secrets;
+  /// `--ssh`: agents to expose, `ID[=SOCKET|KEY[,KEY…]]`.
+  std::vector<std::string> ssh;
 };
 
 /// One `--output` entry: exporter type, destination and other

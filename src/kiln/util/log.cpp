@@ -1,9 +1,11 @@
 #include "kiln/util/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <mutex>
 #include <regex>
+#include <vector>
 
 namespace kiln::util {
 
@@ -11,6 +13,8 @@ namespace {
 
 std::atomic<bool> g_debug{false};
 std::mutex g_mutex;
+std::mutex g_secrets_mutex;
+std::vector<std::string> g_secrets;
 
 } // namespace
 
@@ -32,7 +36,31 @@ std::string redact(const std::string& text)
     R"(-----BEGIN [A-Z ]*PRIVATE KEY-----)"
     R"([\s\S]*?-----END [A-Z ]*PRIVATE KEY-----)");
   std::string out = std::regex_replace(text, userinfo, "$1***@");
-  return std::regex_replace(out, key_block, "***");
+  out = std::regex_replace(out, key_block, "***");
+
+  std::lock_guard lock(g_secrets_mutex);
+  for (const auto& secret : g_secrets) {
+    for (auto at = out.find(secret); at != std::string::npos;
+         at = out.find(secret, at + 3)) {
+      out.replace(at, secret.size(), "***");
+    }
+  }
+  return out;
+}
+
+void add_secret(const std::string& value)
+{
+  if (value.size() < 4) {
+    return;
+  }
+  std::lock_guard lock(g_secrets_mutex);
+  if (std::find(g_secrets.begin(), g_secrets.end(), value) == g_secrets.end()) {
+    // Longest first, so that a secret containing another is hidden whole.
+    auto at =
+      std::find_if(g_secrets.begin(), g_secrets.end(),
+                   [&](const auto& s) { return s.size() < value.size(); });
+    g_secrets.insert(at, value);
+  }
 }
 
 void debug(const std::string& line)

@@ -20,8 +20,13 @@ void debug(const std::string& line);
 void debug_call(const std::string& what, const std::string& outcome,
                 std::chrono::steady_clock::time_point start);
 
-/// Returns `text` with URL user-info and private key blocks replaced by
-/// `***`.
+/// Returns `text` with URL user-info, private key blocks and the values
+/// given to `add_secret` replaced by `***`.
 std::string redact(const std::string& text);
+
+/// Makes `redact` hide `value` (a password, token or secret) from now
+/// on; values shorter than 4 bytes are too common to hide and are
+/// ignored.
+void add_secret(const std::string& value);
 
 } // namespace kiln::util

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "kiln/cli/build_cache.h"
+
 namespace kiln::cli {
 
 /// The flags of `build` as given.
@@ -30,6 +32,8 @@ struct BuildFlags {
   bool load = false;
   /// `--iidfile`: where to write the image id.
   std::string iidfile;
+  /// `--cache-from` and `--cache-to`.
+  CacheFlags cache;
 };
 
 /// One `--output` entry: exporter type, destination and other

@@ -40,6 +40,16 @@ v1::SolveRequest to_request(const SolveOptions& o)
                                                     e.attrs.end());
     }
   }
+  for (const Export& e : o.cache_exports) {
+    auto* out = req.mutable_cache()->add_exports();
+    out->set_type(e.type);
+    out->mutable_attrs()->insert(e.attrs.begin(), e.attrs.end());
+  }
+  for (const Export& e : o.cache_imports) {
+    auto* out = req.mutable_cache()->add_imports();
+    out->set_type(e.type);
+    out->mutable_attrs()->insert(e.attrs.begin(), e.attrs.end());
+  }
   return req;
 }
 

@@ -34,6 +34,10 @@ struct SolveOptions {
   std::map<std::string, std::string> frontend_attrs;
   /// Where the result goes; empty keeps it in the build cache only.
   std::vector<Export> exports;
+  /// Where the build's cache goes (`registry`, `local`, `inline`...).
+  std::vector<Export> cache_exports;
+  /// Where cache is imported from.
+  std::vector<Export> cache_imports;
 };
 
 /// Called with each status message while the build runs.

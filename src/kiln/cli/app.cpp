@@ -30,9 +30,10 @@ struct Subcommand {
 };
 
 const Subcommand k_subcommands[] = {
-  {"build", add_build},     {"certs", add_certs}, {"create", add_create},
-  {"inspect", add_inspect}, {"ls", add_ls},       {"rm", add_rm},
-  {"stop", add_stop},       {"use", add_use},     {"version", add_version},
+  {"build", add_build}, {"certs", add_certs},     {"create", add_create},
+  {"du", add_du},       {"inspect", add_inspect}, {"ls", add_ls},
+  {"prune", add_prune}, {"rm", add_rm},           {"stop", add_stop},
+  {"use", add_use},     {"version", add_version},
 };
 
 // The Docker CLI asks every plugin for this before running it.

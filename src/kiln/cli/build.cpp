@@ -13,6 +13,7 @@
 #include "kiln/buildkit/error_source.h"
 #include "kiln/buildkit/solve.h"
 #include "kiln/cli/build_node.h"
+#include "kiln/cli/build_cache.h"
 #include "kiln/cli/build_options.h"
 #include "kiln/cli/build_outputs.h"
 #include "kiln/cli/build_services.h"
@@ -20,6 +21,7 @@
 #include "kiln/driver/driver.h"
 #include "kiln/engine/host.h"
 #include "kiln/progress/display.h"
+#include "kiln/session/content_store.h"
 #include "kiln/session/file_send.h"
 #include "kiln/session/file_sync.h"
 #include "kiln/session/session.h"
@@ -129,6 +131,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     builder, {}, std::chrono::seconds(5), std::cerr)];
   auto driver = driver::make_driver(builder.group.driver, node);
   BuildPlan plan = plan_build(flags, driver->default_load());
+  CachePlan cache = plan_cache(flags.cache, plan.frontend_attrs);
   // No stale image id is left behind if the build fails.
   if (!flags.iidfile.empty() && ::unlink(flags.iidfile.c_str()) != 0 &&
       errno != ENOENT) {
@@ -158,6 +161,10 @@ void run_build(const BuildFlags& flags, const Globals& globals)
                 {session::k_file_send_method});
   }
   services.add_to(session);
+  if (!cache.stores.empty()) {
+    session.add(session::make_content_store(cache.stores),
+                session::content_store_methods());
+  }
   auto started = session.start(solver.stub());
   if (!started) {
     throw UserError("failed to start the session: " + started.error().message);
@@ -173,6 +180,11 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   options.frontend = "dockerfile.v0";
   options.frontend_attrs = plan.frontend_attrs;
   options.exports = outputs.exports;
+  options.cache_exports = cache.exports;
+  options.cache_imports = cache.imports;
+  if (std::string attr = cache_imports_attr(cache.imports); !attr.empty()) {
+    options.frontend_attrs["cache-imports"] = attr;
+  }
   auto result = solver.solve(
     options,
     [&display, &services](const auto& resp) {
@@ -195,6 +207,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (plan.outputs.empty()) {
     std::cerr << k_no_output_warning << '\n';
   }
+  for (const auto& warning : cache.warnings) {
+    std::cerr << "WARNING: " << warning << '\n';
+  }
   if (!result) {
     std::cerr << buildkit::format_error_sources(solver.error_details());
     std::string why = result.error().message;
@@ -206,6 +221,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   outputs.commit();
   if (!outputs.loaded->message.empty()) {
     util::debug("load: " + outputs.loaded->message);
+  }
+  if (auto it = result->find("cache.manifest"); it != result->end()) {
+    tag_local_caches(cache, it->second);
   }
   if (!flags.iidfile.empty()) {
     write_iidfile(flags.iidfile, *result);
@@ -247,6 +265,7 @@ void add_build(CLI::App& app, const Globals& globals)
                  "SSH agent socket or keys to expose to the build (format: "
                  "\"default|<id>[=<socket>|<key>[,<key>]]\")")
     ->allow_extra_args(false);
+  add_cache_flags(*cmd, f->cache);
   cmd->callback([f, &globals] { run_build(*f, globals); });
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "kiln/cli/build_cache.h"
+
 namespace kiln::cli {
 
 /// The flags of `build` as given.
@@ -34,6 +36,8 @@ struct BuildFlags {
   std::vector<std::string> secrets;
   /// `--ssh`: agents to expose, `ID[=SOCKET|KEY[,KEY…]]`.
   std::vector<std::string> ssh;
+  /// `--cache-from` and `--cache-to`.
+  CacheFlags cache;
 };
 
 /// One `--output` entry: exporter type, destination and other

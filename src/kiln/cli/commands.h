@@ -11,8 +11,10 @@ namespace kiln::cli {
 void add_build(CLI::App& app, const Globals& globals);
 void add_certs(CLI::App& app, const Globals& globals);
 void add_create(CLI::App& app, const Globals& globals);
+void add_du(CLI::App& app, const Globals& globals);
 void add_ls(CLI::App& app, const Globals& globals);
 void add_inspect(CLI::App& app, const Globals& globals);
+void add_prune(CLI::App& app, const Globals& globals);
 void add_use(CLI::App& app, const Globals& globals);
 void add_rm(CLI::App& app, const Globals& globals);
 void add_stop(CLI::App& app, const Globals& globals);

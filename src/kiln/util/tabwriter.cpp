@@ -10,8 +10,10 @@ using Line = std::vector<std::string>;
 
 class Writer {
 public:
-  Writer(std::vector<Line> lines, size_t min_width, size_t padding)
-    : m_lines(std::move(lines)), m_min_width(min_width), m_padding(padding)
+  Writer(std::vector<Line> lines, size_t min_width, size_t padding,
+         size_t tab_width = 0)
+    : m_lines(std::move(lines)), m_min_width(min_width), m_padding(padding),
+      m_tab_width(tab_width)
   {}
 
   std::string run()
@@ -34,14 +36,26 @@ private:
       for (size_t j = 0; j < line.size(); ++j) {
         m_out += line[j];
         if (j < m_widths.size() && j + 1 < line.size()) {
-          m_out.append(m_widths[j] - std::min(m_widths[j], line[j].size()),
-                       ' ');
+          pad(m_widths[j], line[j].size());
         }
       }
       if (i + 1 < m_lines.size()) {
         m_out += '\n';
       }
     }
+  }
+
+  // Pads a cell of `text` bytes to `width`: with spaces, or with tabs
+  // up to the next multiple of the tab width.
+  void pad(size_t width, size_t text)
+  {
+    if (m_tab_width == 0) {
+      m_out.append(width - std::min(width, text), ' ');
+      return;
+    }
+    size_t cell = (width + m_tab_width - 1) / m_tab_width * m_tab_width;
+    size_t n = cell - std::min(cell, text);
+    m_out.append((n + m_tab_width - 1) / m_tab_width, '\t');
   }
 
   void format(size_t line0, size_t line1)
@@ -69,6 +83,7 @@ private:
   std::vector<Line> m_lines;
   size_t m_min_width;
   size_t m_padding;
+  size_t m_tab_width;
   std::vector<size_t> m_widths;
   std::string m_out;
 };
@@ -98,6 +113,12 @@ std::vector<Line> split_lines(const std::string& text)
 std::string tabwrite(const std::string& text, size_t min_width, size_t padding)
 {
   return Writer(split_lines(text), min_width, padding).run();
+}
+
+std::string tabwrite_tabs(const std::string& text, size_t min_width,
+                          size_t padding)
+{
+  return Writer(split_lines(text), min_width, padding, 8).run();
 }
 
 } // namespace kiln::util

@@ -11,4 +11,9 @@ namespace kiln::util {
 /// part of a column.
 std::string tabwrite(const std::string& text, size_t min_width, size_t padding);
 
+/// Aligns like `tabwrite` but pads with tabs, each column widened to a
+/// multiple of 8, as Go's tab writer does with a tab pad character.
+std::string tabwrite_tabs(const std::string& text, size_t min_width,
+                          size_t padding);
+
 } // namespace kiln::util

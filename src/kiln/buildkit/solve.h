@@ -34,6 +34,8 @@ struct SolveOptions {
   std::map<std::string, std::string> frontend_attrs;
   /// Where the result goes; empty keeps it in the build cache only.
   std::vector<Export> exports;
+  /// What the build may do beyond the default, like `network.host`.
+  std::vector<std::string> entitlements;
 };
 
 /// Called with each status message while the build runs.

@@ -30,6 +30,8 @@ struct BuildFlags {
   bool load = false;
   /// `--iidfile`: where to write the image id.
   std::string iidfile;
+  /// `--network`: the network mode of RUN steps (default, host, none).
+  std::string network;
 };
 
 /// One `--output` entry: exporter type, destination and other
@@ -66,6 +68,8 @@ struct BuildPlan {
   std::map<std::string, std::string> frontend_attrs;
   /// The checked outputs, in request order.
   std::vector<OutputSpec> outputs;
+  /// The entitlements the build asks for, like `network.host`.
+  std::vector<std::string> entitlements;
 };
 
 /// Checks `flags` and resolves paths, outputs and frontend attributes;

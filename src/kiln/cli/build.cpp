@@ -15,6 +15,7 @@
 #include "kiln/cli/build_options.h"
 #include "kiln/cli/build_outputs.h"
 #include "kiln/cli/commands.h"
+#include "kiln/cli/engine_outputs.h"
 #include "kiln/driver/driver.h"
 #include "kiln/progress/display.h"
 #include "kiln/session/file_send.h"
@@ -117,10 +118,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     progress::parse_mode(flags.progress, progress::stderr_is_terminal());
   store::Store store = open_store();
   Builder builder = load_builder(store, globals.builder);
-  if (builder.docker_context || builder.group.nodes.empty()) {
+  if (builder.group.nodes.empty()) {
     throw UserError("builder " + util::quote(builder.group.name) +
-                    " has no remote node; kiln builds only on remote "
-                    "builders so far");
+                    " has no node to build on");
   }
   const store::Node& node = builder.group.nodes.front();
   auto driver = driver::make_driver(builder.group.driver, node);
@@ -137,6 +137,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (!channel) {
     throw UserError(channel.error().message);
   }
+  if (auto engine = driver->engine_features()) {
+    adapt_for_engine(plan, *engine);
+  }
   buildkit::Solver solver(*channel);
   InterruptWatch interrupts(blocked, [&solver] { solver.cancel(); });
 
@@ -151,7 +154,8 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     session.add(session::make_file_send(std::move(outputs.targets)),
                 {session::k_file_send_method});
   }
-  auto started = session.start(solver.stub());
+  auto dialer = driver->session_dialer();
+  auto started = dialer ? session.start(dialer) : session.start(solver.stub());
   if (!started) {
     throw UserError("failed to start the session: " + started.error().message);
   }
@@ -166,6 +170,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   options.frontend = "dockerfile.v0";
   options.frontend_attrs = plan.frontend_attrs;
   options.exports = outputs.exports;
+  options.entitlements = plan.entitlements;
   auto result = solver.solve(
     options, [&display](const auto& resp) { display->update(resp); },
     [&session] { session.close(); });
@@ -224,6 +229,9 @@ void add_build(CLI::App& app, const Globals& globals)
     ->allow_extra_args(false);
   cmd->add_flag("--load", f->load, "Shorthand for \"--output=type=docker\"");
   cmd->add_option("--iidfile", f->iidfile, "Write the image ID to a file");
+  cmd->add_option("--network", f->network,
+                  "Set the networking mode for the \"RUN\" instructions "
+                  "during build");
   cmd->callback([f, &globals] { run_build(*f, globals); });
 }
 

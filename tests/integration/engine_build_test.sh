@@ -178,6 +178,19 @@ want+=' default` to remove this context'
 [[ "$err" == "$want" ]] ||
   rig_fail "rm default said: $err"
 
+# A Docker context of its own, from $DOCKER_CONFIG/contexts: its builder
+# is named after it.
+docker context create eng --docker "host=$DOCKER_HOST" >/dev/null 2>&1
+docker context use eng >/dev/null 2>&1
+env -u DOCKER_HOST docker build --network host --progress plain \
+  --build-arg GREETING=ctx -t app-ctx "$ctx" 2>"$RIG_TMP/log8" ||
+  { cat "$RIG_TMP/log8" >&2; rig_fail "build in context eng failed"; }
+expect_line '^#0 building with "eng" instance using docker driver$' \
+  "$RIG_TMP/log8" "not built by the builder of context eng"
+got="$(docker run --rm --network host app-ctx)"
+[[ "$got" == ctx ]] || rig_fail "docker run app-ctx: want 'ctx', got '$got'"
+docker context use default >/dev/null 2>&1
+
 # The Engine stopped: one line naming its address, exit 1.
 rig_stop_dockerd
 status=0

@@ -21,8 +21,9 @@ rig_require_dockerd() {
 }
 
 # Starts dockerd on the socket that DOCKER_HOST names (the rig points it
-# into $RIG_TMP) and waits until it answers `docker version`. RUN steps
-# on this Engine need `--network host`: it has no bridge.
+# into $RIG_TMP), with any arguments given passed on to it, and waits
+# until it answers `docker version`. RUN steps on this Engine need
+# `--network host`: it has no bridge.
 rig_start_dockerd() {
   _rig_require_test_shell rig_start_dockerd
   rig_require_dockerd
@@ -37,7 +38,7 @@ rig_start_dockerd() {
   dockerd --iptables=false --ip6tables=false --bridge=none \
     --data-root "$dir/root" --exec-root "$dir/exec" \
     --pidfile "$dir/dockerd.pid" --host "$DOCKER_HOST" \
-    --config-file "$dir/daemon.json" >"$RIG_DOCKERD_LOG" 2>&1 &
+    --config-file "$dir/daemon.json" "$@" >"$RIG_DOCKERD_LOG" 2>&1 &
   RIG_DOCKERD_PID=$!
   RIG_PIDS+=("$RIG_DOCKERD_PID")
 

@@ -38,6 +38,8 @@ struct SolveOptions {
   std::vector<Export> cache_exports;
   /// Where cache is imported from.
   std::vector<Export> cache_imports;
+  /// What the build may do beyond the default, like `network.host`.
+  std::vector<std::string> entitlements;
 };
 
 /// Called with each status message while the build runs.

@@ -18,6 +18,7 @@
 #include "kiln/cli/build_outputs.h"
 #include "kiln/cli/build_services.h"
 #include "kiln/cli/commands.h"
+#include "kiln/cli/engine_outputs.h"
 #include "kiln/driver/driver.h"
 #include "kiln/engine/host.h"
 #include "kiln/progress/display.h"
@@ -122,10 +123,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     progress::parse_mode(flags.progress, progress::stderr_is_terminal());
   store::Store store = open_store();
   Builder builder = load_builder(store, globals.builder);
-  if (builder.docker_context || builder.group.nodes.empty()) {
+  if (builder.group.nodes.empty()) {
     throw UserError("builder " + util::quote(builder.group.name) +
-                    " has no remote node; kiln builds only on remote "
-                    "builders so far");
+                    " has no node to build on");
   }
   const store::Node& node = builder.group.nodes[choose_build_node(
     builder, {}, std::chrono::seconds(5), std::cerr)];
@@ -146,6 +146,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (!channel) {
     throw UserError(channel.error().message);
   }
+  if (auto engine = driver->engine_features()) {
+    adapt_for_engine(plan, *engine);
+  }
   buildkit::Solver solver(*channel);
   InterruptWatch interrupts(blocked, [&solver] { solver.cancel(); });
 
@@ -165,7 +168,8 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     session.add(session::make_content_store(cache.stores),
                 session::content_store_methods());
   }
-  auto started = session.start(solver.stub());
+  auto dialer = driver->session_dialer();
+  auto started = dialer ? session.start(dialer) : session.start(solver.stub());
   if (!started) {
     throw UserError("failed to start the session: " + started.error().message);
   }
@@ -185,6 +189,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (std::string attr = cache_imports_attr(cache.imports); !attr.empty()) {
     options.frontend_attrs["cache-imports"] = attr;
   }
+  options.entitlements = plan.entitlements;
   auto result = solver.solve(
     options,
     [&display, &services](const auto& resp) {
@@ -266,6 +271,9 @@ void add_build(CLI::App& app, const Globals& globals)
                  "\"default|<id>[=<socket>|<key>[,<key>]]\")")
     ->allow_extra_args(false);
   add_cache_flags(*cmd, f->cache);
+  cmd->add_option("--network", f->network,
+                  "Set the networking mode for the \"RUN\" instructions "
+                  "during build");
   cmd->callback([f, &globals] { run_build(*f, globals); });
 }
 

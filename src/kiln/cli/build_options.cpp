@@ -136,6 +136,18 @@ BuildPlan plan_build(const BuildFlags& flags, bool default_load)
     }
   }
 
+  if (flags.network == "host" || flags.network == "none") {
+    attrs["force-network-mode"] = flags.network;
+    if (flags.network == "host") {
+      plan.entitlements.emplace_back("network.host");
+    }
+  } else if (!flags.network.empty() && flags.network != "default") {
+    throw UserError("network mode " + quote(flags.network) +
+                    " not supported by buildkit - you can define a custom "
+                    "network for your builder using the network driver-opt "
+                    "in buildx create");
+  }
+
   for (const auto& text : flags.outputs) {
     plan.outputs.push_back(parse_output(text));
   }

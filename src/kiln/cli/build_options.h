@@ -38,6 +38,8 @@ struct BuildFlags {
   std::vector<std::string> ssh;
   /// `--cache-from` and `--cache-to`.
   CacheFlags cache;
+  /// `--network`: the network mode of RUN steps (default, host, none).
+  std::string network;
 };
 
 /// One `--output` entry: exporter type, destination and other
@@ -74,6 +76,8 @@ struct BuildPlan {
   std::map<std::string, std::string> frontend_attrs;
   /// The checked outputs, in request order.
   std::vector<OutputSpec> outputs;
+  /// The entitlements the build asks for, like `network.host`.
+  std::vector<std::string> entitlements;
 };
 
 /// Checks `flags` and resolves paths, outputs and frontend attributes;

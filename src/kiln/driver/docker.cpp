@@ -1,6 +1,7 @@
 // The docker driver: the BuildKit embedded in the Docker Engine, reached
-// through the Engine API (`POST /grpc` upgraded to h2c) of the current
-// Docker context.
+// through the Engine API of the current Docker context: control calls
+// over `POST /grpc` and a build's session over `POST /session`, both
+// upgraded to h2c.
 #include "kiln/buildkit/client.h"
 #include "kiln/connect/channel.h"
 #include "kiln/driver/driver.h"
@@ -11,6 +12,13 @@
 namespace kiln::driver::detail {
 
 namespace {
+
+// How long a build waits for the Engine to accept a connection.
+constexpr auto k_dial_timeout = std::chrono::seconds(20);
+
+// The worker label of an Engine that uses the containerd image store.
+constexpr const char* k_snapshotter_label =
+  "org.mobyproject.buildkit.worker.snapshotter";
 
 // Engines before 24 name no BuildKit version of their own; each of their
 // release lines shipped one BuildKit line, named as Buildx names it. The
@@ -74,15 +82,45 @@ public:
 
   util::Result<std::shared_ptr<grpc::Channel>> channel() override
   {
-    // TODO: builds on the Engine also need its `POST /session` upgrade;
-    // until then only status queries use this driver.
-    return util::Error{util::ErrorKind::unsupported,
-                       "building on the Docker Engine's own builder is not "
-                       "supported by kiln yet; create a remote builder"};
+    auto fd = engine::dial_grpc(m_host, util::Clock::now() + k_dial_timeout);
+    if (!fd.ok()) {
+      return fd.error();
+    }
+    m_channel = connect::channel_from_fd(*fd, "localhost");
+    return m_channel;
+  }
+
+  SessionDialer session_dialer() override
+  {
+    return [host = m_host](const auto& headers) {
+      return engine::dial_hijack(host, "/session", "h2c", headers,
+                                 util::Clock::now() + k_dial_timeout);
+    };
+  }
+
+  std::optional<EngineFeatures> engine_features() override
+  {
+    // As Buildx: a worker that names its snapshotter runs on the
+    // containerd image store; a failed query counts as the classic one.
+    EngineFeatures features;
+    if (!m_channel) {
+      return features;
+    }
+    buildkit::Client client(m_channel);
+    auto info = client.describe(util::Clock::now() + k_dial_timeout);
+    if (info.ok()) {
+      for (const auto& worker : info->workers) {
+        if (worker.labels.contains(k_snapshotter_label)) {
+          features.containerd_store = true;
+        }
+      }
+    }
+    return features;
   }
 
 private:
   engine::Host m_host;
+  std::shared_ptr<grpc::Channel> m_channel;
 };
 
 } // namespace

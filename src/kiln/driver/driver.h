@@ -1,8 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,21 @@ NodeStatus inactive(const util::Error& error);
 /// GC policy.
 NodeStatus running(const buildkit::DaemonInfo& info);
 
+/// Opens a connection on which the daemon calls a build's session that
+/// the HTTP headers `headers` describe; returns its socket.
+using SessionDialer = std::function<util::Result<int>(
+  const std::map<std::string, std::vector<std::string>>& headers)>;
+
+/// What the Docker Engine's own builder can do beyond putting an image
+/// into the Engine's image store, as Buildx tells it from the Engine's
+/// workers.
+struct EngineFeatures {
+  /// Whether the Engine keeps images in the containerd image store,
+  /// which brings the oci and docker exporters, multi-platform images
+  /// and pushing from the builder.
+  bool containerd_store = false;
+};
+
 /// How kiln reaches the daemon of one builder node. One implementation
 /// per driver; only the factory below is public.
 class Driver {
@@ -60,6 +77,17 @@ public:
   /// a call on it failed (a helper process that ended, and why); empty
   /// when there is nothing to add.
   virtual std::string connection_trouble() { return ""; }
+
+  /// Returns how to open a build's session as a connection of its own;
+  /// empty when the session goes through the channel's Control/Session.
+  virtual SessionDialer session_dialer() { return {}; }
+
+  /// Returns what the Docker Engine's own builder can export, asked on
+  /// the last `channel()`; nullopt for the builders of other drivers.
+  virtual std::optional<EngineFeatures> engine_features()
+  {
+    return std::nullopt;
+  }
 };
 
 /// The driver names kiln knows.

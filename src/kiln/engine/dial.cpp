@@ -2,6 +2,7 @@
 
 #include "kiln/engine/http.h"
 #include "kiln/engine/socket.h"
+#include "kiln/engine/tls_relay.h"
 #include "kiln/util/log.h"
 #include "kiln/util/strings.h"
 
@@ -14,7 +15,6 @@ namespace kiln::engine {
 namespace {
 
 using util::Error;
-using util::ErrorKind;
 
 // Headers kiln sets itself, which config.json and `meta` cannot replace.
 const std::set<std::string> reserved_headers = {
@@ -110,15 +110,12 @@ dial_hijack(const Host& host, const std::string& path, const std::string& proto,
     util::debug_call(what, endpoint.error().message, start);
     return Error{endpoint.error().kind, place + endpoint.error().message};
   }
-  if (!endpoint->local && host.tls) {
-    // gRPC takes a plain descriptor only; TLS would need a relay.
-    std::string why = "TLS connections to the Docker daemon are not "
-                      "supported yet";
-    util::debug_call(what, why, start);
-    return Error{ErrorKind::unsupported, place + why};
-  }
 
   auto fd = connect_to(*endpoint, deadline);
+  if (fd && !endpoint->local && host.tls) {
+    // gRPC takes a plain descriptor: TLS goes through a relay.
+    fd = relay_tls(*fd, host, *endpoint, deadline);
+  }
   if (!fd) {
     util::debug_call(what, fd.error().message, start);
     return Error{fd.error().kind, place + fd.error().message};

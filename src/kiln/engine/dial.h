@@ -19,8 +19,10 @@ namespace kiln::engine {
 /// response head is read with MSG_PEEK and only its own bytes are
 /// consumed, so bytes the Engine sends right after it (the HTTP/2 server
 /// preface, which the Engine writes at once) stay queued on the socket
-/// for whoever reads next. Only `unix://` and plain `tcp://` addresses
-/// can be dialled; TLS and other schemes give an `unsupported` error.
+/// for whoever reads next. `unix://` and `tcp://` addresses can be
+/// dialled, the latter with TLS when `host.tls` (then the descriptor is
+/// one end of a socket pair relayed to the TLS connection); other
+/// schemes give an `unsupported` error.
 util::Result<int>
 dial_hijack(const Host& host, const std::string& path, const std::string& proto,
             const std::map<std::string, std::vector<std::string>>& meta,

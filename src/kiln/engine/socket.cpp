@@ -15,6 +15,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <system_error>
 #include <thread>
 
@@ -133,20 +134,63 @@ util::Result<int> connect_unix(const std::string& path, Deadline deadline)
                      deadline);
 }
 
-// TODO: getaddrinfo blocks and is not bounded by the deadline; a name
-// that takes long to resolve delays the caller past it.
-util::Result<int> connect_tcp(const Endpoint& endpoint, Deadline deadline)
-{
+// One name lookup in flight. It lives on the heap: a lookup that cannot
+// be cancelled in time still writes into it after the caller gave up.
+struct Lookup {
+  std::string host;
+  std::string port;
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  int rc =
-    getaddrinfo(endpoint.host.c_str(), endpoint.port.c_str(), &hints, &found);
+  gaicb request{};
+};
+
+// Resolves `endpoint`'s host and port by `deadline`; getaddrinfo_a lets
+// the deadline bound a slow resolver.
+util::Result<addrinfo*> resolve(const Endpoint& endpoint, Deadline deadline)
+{
+  auto lookup = std::make_unique<Lookup>();
+  lookup->host = endpoint.host;
+  lookup->port = endpoint.port;
+  lookup->hints.ai_family = AF_UNSPEC;
+  lookup->hints.ai_socktype = SOCK_STREAM;
+  lookup->request.ar_name = lookup->host.c_str();
+  lookup->request.ar_service = lookup->port.c_str();
+  lookup->request.ar_request = &lookup->hints;
+  gaicb* list[] = {&lookup->request};
+  if (getaddrinfo_a(GAI_NOWAIT, list, 1, nullptr) != 0) {
+    return Error{ErrorKind::internal,
+                 "lookup " + endpoint.host + ": cannot start the resolver"};
+  }
+
+  while (gai_error(&lookup->request) == EAI_INPROGRESS) {
+    int left = remaining_ms(deadline);
+    timespec wait{left / 1000, static_cast<long>(left % 1000) * 1000000};
+    if (left == 0 || gai_suspend(list, 1, &wait) == EAI_AGAIN) {
+      int cancelled = gai_cancel(&lookup->request);
+      if (cancelled == EAI_NOTCANCELED) {
+        // The resolver's thread still writes into the lookup.
+        (void)lookup.release();
+      } else if (cancelled == EAI_ALLDONE && gai_error(list[0]) == 0) {
+        freeaddrinfo(lookup->request.ar_result);
+      }
+      return Error{ErrorKind::timeout,
+                   "lookup " + endpoint.host + ": timed out"};
+    }
+  }
+  int rc = gai_error(&lookup->request);
   if (rc != 0) {
     return Error{ErrorKind::unavailable,
                  "lookup " + endpoint.host + ": " + gai_strerror(rc)};
   }
+  return lookup->request.ar_result;
+}
+
+util::Result<int> connect_tcp(const Endpoint& endpoint, Deadline deadline)
+{
+  auto resolved = resolve(endpoint, deadline);
+  if (!resolved) {
+    return resolved.error();
+  }
+  addrinfo* found = *resolved;
 
   util::Result<int> result = Error{ErrorKind::unavailable, "no address"};
   for (addrinfo* at = found; at != nullptr; at = at->ai_next) {

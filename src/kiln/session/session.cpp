@@ -1,7 +1,9 @@
 // The session tunnel. Inside Control/Session the daemon is the HTTP/2
 // client and kiln the server: the server gets one end of a socketpair
 // as its only connection and two threads copy bytes between the other
-// end and the stream.
+// end and the stream. On the Docker Engine the server instead gets the
+// socket of the Engine's `POST /session` upgrade, where the Engine is
+// the HTTP/2 client.
 #include "kiln/session/session.h"
 
 #include <cerrno>
@@ -9,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include <fcntl.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -62,9 +65,29 @@ public:
   grpc::ClientContext ctx;
   std::unique_ptr<Tunnel> tunnel;
   util::Fd local;
+  // A second descriptor of the Engine's session socket, which the server
+  // owns, to end the connection at close.
+  util::Fd engine_socket;
   std::thread down;
   std::thread up;
   bool closed = false;
+
+  // Starts the server with the session's services and no port.
+  util::Result<util::Unit> start_server()
+  {
+    grpc::ServerBuilder builder;
+    builder.SetMaxReceiveMessageSize(connect::k_max_message_bytes);
+    builder.SetMaxSendMessageSize(connect::k_max_message_bytes);
+    for (auto& service : services) {
+      builder.RegisterService(service.get());
+    }
+    server = builder.BuildAndStart();
+    if (!server) {
+      return util::Error{util::ErrorKind::internal,
+                         "could not start the session server"};
+    }
+    return util::Unit{};
+  }
 
   // Daemon to kiln's server.
   void pump_down()
@@ -138,17 +161,10 @@ util::Result<util::Unit> Session::start(moby::buildkit::v1::Control::Stub& stub)
   // one hangs the first build.
   util::set_nonblocking(fds[1]);
 
-  grpc::ServerBuilder builder;
-  builder.SetMaxReceiveMessageSize(connect::k_max_message_bytes);
-  builder.SetMaxSendMessageSize(connect::k_max_message_bytes);
-  for (auto& service : s.services) {
-    builder.RegisterService(service.get());
-  }
-  s.server = builder.BuildAndStart();
-  if (!s.server) {
+  auto server = s.start_server();
+  if (!server) {
     ::close(fds[1]);
-    return util::Error{util::ErrorKind::internal,
-                       "could not start the session server"};
+    return server.error();
   }
   grpc::AddInsecureChannelFromFd(s.server.get(), fds[1]);
 
@@ -168,21 +184,57 @@ util::Result<util::Unit> Session::start(moby::buildkit::v1::Control::Stub& stub)
   return util::Unit{};
 }
 
+util::Result<util::Unit> Session::start(const Dialer& dial)
+{
+  Impl& s = *m_impl;
+  auto server = s.start_server();
+  if (!server) {
+    return server.error();
+  }
+
+  // The Engine reads the session from these headers, in the canonical
+  // form of HTTP header names; each method is a header of its own.
+  Headers headers;
+  headers["X-Docker-Expose-Session-Uuid"] = {s.id};
+  headers["X-Docker-Expose-Session-Name"] = {s.name};
+  headers["X-Docker-Expose-Session-Sharedkey"] = {s.shared_key};
+  headers["X-Docker-Expose-Session-Grpc-Method"] = s.methods;
+  auto fd = dial(headers);
+  if (!fd) {
+    s.server->Shutdown(std::chrono::system_clock::now());
+    s.server.reset();
+    return fd.error();
+  }
+  s.engine_socket.reset(::fcntl(*fd, F_DUPFD_CLOEXEC, 0));
+  // Same as for the socketpair: the server needs a non-blocking socket.
+  util::set_nonblocking(*fd);
+  grpc::AddInsecureChannelFromFd(s.server.get(), *fd);
+  util::debug("session " + s.id + ": serving the Engine with " +
+              std::to_string(s.methods.size()) + " methods");
+  return util::Unit{};
+}
+
 void Session::close()
 {
   Impl& s = *m_impl;
-  if (s.closed || !s.tunnel) {
+  if (s.closed || !s.server) {
     return;
   }
   s.closed = true;
 
   // The build is over: calls still open are cancelled, not awaited.
   s.server->Shutdown(std::chrono::system_clock::now());
-  s.ctx.TryCancel();
-  ::shutdown(s.local.get(), SHUT_RDWR);
-  s.down.join();
-  s.up.join();
-  s.tunnel->Finish();
+  if (s.tunnel) {
+    s.ctx.TryCancel();
+    ::shutdown(s.local.get(), SHUT_RDWR);
+    s.down.join();
+    s.up.join();
+    s.tunnel->Finish();
+  }
+  if (s.engine_socket) {
+    ::shutdown(s.engine_socket.get(), SHUT_RDWR);
+    s.engine_socket.reset();
+  }
   s.server.reset();
   util::debug("session " + s.id + ": closed");
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +12,14 @@
 #include "kiln/util/result.h"
 
 namespace kiln::session {
+
+/// HTTP headers by name, each with its values in order.
+using Headers = std::map<std::string, std::vector<std::string>>;
+
+/// Opens a connection on which the daemon calls the session that
+/// `headers` describe, and returns its socket, handed over to the
+/// session.
+using Dialer = std::function<util::Result<int>(const Headers& headers)>;
 
 /// What the client serves back to the daemon during one build: a gRPC
 /// server without a port, tunnelled through Control/Session.
@@ -32,6 +42,11 @@ public:
 
   /// Opens Control/Session on `stub` and starts serving through it.
   util::Result<util::Unit> start(moby::buildkit::v1::Control::Stub& stub);
+
+  /// Opens a connection of its own with `dial`, announcing the session
+  /// in its headers, and serves the daemon on it (the Docker Engine's
+  /// `POST /session`, where the Engine is the HTTP/2 client).
+  util::Result<util::Unit> start(const Dialer& dial);
 
   /// Stops serving and closes the tunnel; safe to call twice.
   void close();

@@ -1,0 +1,104 @@
+#include "kiln/cli/engine_outputs.h"
+#include "kiln/util/error.h"
+
+#include <gtest/gtest.h>
+
+namespace kiln::cli {
+namespace {
+
+const driver::EngineFeatures classic{false};
+const driver::EngineFeatures containerd{true};
+
+BuildPlan plan_with(std::vector<OutputSpec> outputs)
+{
+  BuildPlan plan;
+  plan.frontend_attrs["filename"] = "Dockerfile";
+  plan.outputs = std::move(outputs);
+  return plan;
+}
+
+std::string error_of(BuildPlan plan, const driver::EngineFeatures& features)
+{
+  try {
+    adapt_for_engine(plan, features);
+  } catch (const util::UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string refusal(const std::string& feature)
+{
+  return feature + " is not supported for the docker driver.\n"
+                   "Switch to a different driver, or turn on the containerd "
+                   "image store, and try again.\n"
+                   "Learn more at https://docs.docker.com/go/build-exporters/";
+}
+
+TEST(AdaptForEngine, ImagesGoToTheEngineStore)
+{
+  auto plan = plan_with(
+    {{"docker", "", {{"name", "app"}}}, {"image", "", {{"name", "app"}}}});
+  adapt_for_engine(plan, classic);
+  for (const auto& out : plan.outputs) {
+    EXPECT_EQ(out.type, "moby");
+    EXPECT_EQ(out.attrs.at("name"), "app");
+    EXPECT_FALSE(out.attrs.contains("prefer-image-digest"));
+    EXPECT_FALSE(out.is_stream());
+    EXPECT_FALSE(out.is_dir());
+  }
+  EXPECT_EQ(plan.frontend_attrs.at("image-resolve-mode"), "local");
+  EXPECT_EQ(plan.frontend_attrs.at("filename"), "Dockerfile");
+}
+
+TEST(AdaptForEngine, ContainerdStoreFindsImagesByDigest)
+{
+  auto plan = plan_with({{"docker", "", {}}});
+  adapt_for_engine(plan, containerd);
+  EXPECT_EQ(plan.outputs[0].type, "moby");
+  EXPECT_EQ(plan.outputs[0].attrs.at("prefer-image-digest"), "true");
+}
+
+TEST(AdaptForEngine, FilesAndFoldersAreKept)
+{
+  auto plan = plan_with({{"local", "out", {}}, {"tar", "out.tar", {}}});
+  adapt_for_engine(plan, classic);
+  EXPECT_EQ(plan.outputs[0].type, "local");
+  EXPECT_EQ(plan.outputs[1].type, "tar");
+  EXPECT_EQ(plan.outputs[1].dest, "out.tar");
+}
+
+TEST(AdaptForEngine, TarballsOfImagesNeedTheContainerdStore)
+{
+  EXPECT_EQ(error_of(plan_with({{"oci", "x.tar", {}}}), classic),
+            refusal("OCI exporter"));
+  EXPECT_EQ(error_of(plan_with({{"docker", "x.tar", {}}}), classic),
+            refusal("Docker exporter"));
+
+  auto plan = plan_with({{"oci", "x.tar", {}}, {"docker", "y.tar", {}}});
+  adapt_for_engine(plan, containerd);
+  EXPECT_EQ(plan.outputs[0].type, "oci");
+  EXPECT_EQ(plan.outputs[1].type, "docker");
+  EXPECT_EQ(plan.outputs[1].dest, "y.tar");
+}
+
+TEST(AdaptForEngine, Pushes)
+{
+  auto by_digest =
+    plan_with({{"image", "", {{"push", "true"}, {"push-by-digest", "true"}}}});
+  EXPECT_EQ(error_of(by_digest, containerd),
+            "push-by-digest is currently not implemented for docker driver, "
+            "please create a new builder instance");
+
+  auto push = plan_with({{"image", "", {{"push", "true"}, {"name", "r/a"}}}});
+  EXPECT_EQ(error_of(push, classic),
+            "pushing from the docker driver without the containerd image "
+            "store is not supported by kiln yet; run `docker push` after the "
+            "build");
+  adapt_for_engine(push, containerd);
+  EXPECT_EQ(push.outputs[0].type, "moby");
+  EXPECT_EQ(push.outputs[0].attrs.at("push"), "true");
+}
+
+} // namespace
+} // namespace kiln::cli

@@ -408,6 +408,30 @@ rig_expect_within() {
   rig_log "$what took ${RIG_MS}ms (limit ${max_ms}ms)"
 }
 
+# Prints, in bytes, the last `transferring context:` figure that the
+# plain progress in file `log` shows for the `[internal] load build
+# context` step, or 0 when there is none; `10.49MB` is read in powers of
+# 1000, as it is printed.
+rig_context_bytes() {
+  python3 - "$1" <<'PY'
+import re, sys
+
+units = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+steps = set()
+last = 0
+with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
+    for line in f:
+        m = re.match(r"#(\d+) \[internal\] load build context$", line)
+        if m:
+            steps.add(m.group(1))
+        m = re.match(r"#(\d+) transferring context: ([0-9.]+)([kMGT]?B)\b",
+                     line)
+        if m and m.group(1) in steps:
+            last = int(float(m.group(2)) * units[m.group(3)])
+print(last)
+PY
+}
+
 _rig_show_log() {
   local name="$1"
   rig_log "last lines of ${RIG_DAEMON_LOG[$name]}:"

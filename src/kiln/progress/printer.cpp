@@ -124,9 +124,9 @@ void Printer::write_status(Step& step, const VertexStatus& s)
 void Printer::print_step(const std::string& digest)
 {
   Step& step = m_steps[digest];
-  if (step.done_printed) {
-    step.events.clear();
-    step.lines.clear();
+  // The daemon may report a sub-status, such as the bytes of a context
+  // transfer, after its step ended: the step is shown again with it.
+  if (step.done_printed && step.events.empty() && step.lines.empty()) {
     return;
   }
   if (step.index == 0) {

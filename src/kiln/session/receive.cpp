@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "kiln/fsutil.pb.h"
@@ -34,6 +35,8 @@ struct OpenFile {
   util::Fd fd;
   fs::path path;
   std::int64_t mtime = 0;
+  mode_t mode = 0;
+  google::protobuf::Map<std::string, std::string> xattrs;
 };
 
 timespec to_timespec(std::int64_t ns)
@@ -48,6 +51,17 @@ void set_mtime(const fs::path& path, std::int64_t ns, bool follow)
 {
   timespec times[2] = {to_timespec(ns), to_timespec(ns)};
   ::utimensat(AT_FDCWD, path.c_str(), times, follow ? 0 : AT_SYMLINK_NOFOLLOW);
+}
+
+// Sets the extended attributes of `stat` on `path` (not followed);
+// those the file system refuses, such as user attributes on a link,
+// are left out.
+void set_xattrs(const fs::path& path,
+                const google::protobuf::Map<std::string, std::string>& xattrs)
+{
+  for (const auto& [name, value] : xattrs) {
+    ::lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0);
+  }
 }
 
 class Receiver {
@@ -126,6 +140,7 @@ private:
         throw util::FileError("create folder", path, errno);
       }
       ::chmod(path.c_str(), mode & 07777);
+      set_xattrs(path, st.xattrs());
       m_dirs.emplace_back(path, st.modtime());
       return;
     }
@@ -134,6 +149,7 @@ private:
       if (::symlink(st.linkname().c_str(), path.c_str()) != 0) {
         throw util::FileError("create link", path, errno);
       }
+      set_xattrs(path, st.xattrs());
       set_mtime(path, st.modtime(), false);
       return;
     }
@@ -160,6 +176,8 @@ private:
     }
     ::fchmod(file.fd.get(), mode & 07777);
     file.path = path;
+    file.mode = mode & 07777;
+    file.xattrs = st.xattrs();
     file.mtime = st.modtime();
     m_files.emplace(id, std::move(file));
 
@@ -178,6 +196,9 @@ private:
     }
     OpenFile& file = it->second;
     if (p.data().empty()) {
+      // After the data: writing may drop set-id bits and capabilities.
+      ::fchmod(file.fd.get(), file.mode);
+      set_xattrs(file.path, file.xattrs);
       timespec times[2] = {to_timespec(file.mtime), to_timespec(file.mtime)};
       ::futimens(file.fd.get(), times);
       m_files.erase(it);

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "kiln/util/fd.h"
@@ -21,6 +22,37 @@ namespace {
 
 namespace fs = std::filesystem;
 using fsutil::types::Stat;
+
+// Adds the extended attributes of `path` (not followed) to `stat`; a
+// file system without them, or one that refuses, adds nothing.
+void add_xattrs(const fs::path& path, Stat& stat)
+{
+  ssize_t size = ::llistxattr(path.c_str(), nullptr, 0);
+  if (size <= 0) {
+    return;
+  }
+  std::string names(static_cast<std::size_t>(size), '\0');
+  size = ::llistxattr(path.c_str(), names.data(), names.size());
+  if (size <= 0) {
+    return;
+  }
+  names.resize(static_cast<std::size_t>(size));
+  for (std::size_t at = 0; at < names.size();) {
+    std::string name = names.c_str() + at;
+    at += name.size() + 1;
+    ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+    if (n < 0) {
+      continue;
+    }
+    std::string value(static_cast<std::size_t>(n), '\0');
+    n = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    if (n < 0) {
+      continue;
+    }
+    value.resize(static_cast<std::size_t>(n));
+    (*stat.mutable_xattrs())[name] = std::move(value);
+  }
+}
 
 // One folder's walk state: entries still waiting for a visible child.
 class Walker {
@@ -73,7 +105,8 @@ private:
 
     if (!S_ISDIR(st.st_mode)) {
       if (included && !excluded) {
-        emit(make_stat(abs, path, st), S_ISREG(st.st_mode) ? abs : fs::path());
+        bool data = S_ISREG(st.st_mode) || S_ISSOCK(st.st_mode);
+        emit(make_stat(abs, path, st), data ? abs : fs::path());
       }
       return;
     }
@@ -115,19 +148,22 @@ private:
   {
     Stat out;
     out.set_path(path);
-    out.set_mode(to_go_mode(st.st_mode));
-    out.set_uid(st.st_uid);
-    out.set_gid(st.st_gid);
+    // A socket goes as a file without its type bit, as Buildx sends it:
+    // the daemon asks for its data and gets none.
+    out.set_mode(to_go_mode(st.st_mode) & ~go_mode::socket);
+    // Owners are left at root (0), as Buildx leaves them: the daemon
+    // gives copied files to root unless a step says otherwise.
     out.set_modtime(static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
                     st.st_mtim.tv_nsec);
     if (S_ISREG(st.st_mode)) {
+      // A hard link keeps its size; the daemon compares it with the
+      // size of what it has.
       out.set_size(st.st_size);
       if (st.st_nlink > 1) {
         auto key = std::make_pair(st.st_dev, st.st_ino);
         auto [it, fresh] = m_links.emplace(key, path);
         if (!fresh) {
           out.set_linkname(it->second);
-          out.set_size(0);
         }
       }
     } else if (S_ISLNK(st.st_mode)) {
@@ -143,6 +179,7 @@ private:
       out.set_devmajor(major(st.st_rdev));
       out.set_devminor(minor(st.st_rdev));
     }
+    add_xattrs(abs, out);
     return out;
   }
 

@@ -44,13 +44,15 @@ struct WalkFilter {
 };
 
 /// Called for each entry in the walk's order; `file` is the absolute
-/// path of a regular file, empty for other entries.
+/// path of an entry whose data the daemon may ask for (a regular file
+/// or a socket), empty for other entries.
 using WalkVisitor = std::function<void(fsutil::types::Stat&& stat,
                                        const std::filesystem::path& file)>;
 
 /// Walks `root` depth-first, each folder's entries sorted bytewise and
 /// each folder before its children, the root itself left out; hard
-/// links after the first carry its path in `linkname`. Throws
+/// links after the first carry its path in `linkname`, owners are 0,
+/// extended attributes go along and sockets are sent as files. Throws
 /// `util::FileError` when a folder cannot be read.
 void walk(const std::filesystem::path& root, const WalkFilter& filter,
           const WalkVisitor& visit);

@@ -98,6 +98,31 @@ TEST(Printer, QuickStatusShowsOnlyItsLastLine)
                        "#1 DONE 0.3s\n");
 }
 
+TEST(Printer, StatusAfterTheStepEndedIsShown)
+{
+  std::ostringstream out;
+  Printer p(out, Mode::plain, "");
+  v1::StatusResponse ended;
+  vertex(ended, "d", "[internal] load build context", 10, 10.5);
+  p.update(ended);
+  v1::StatusResponse late;
+  auto* s = late.add_statuses();
+  s->set_id("transferring context:");
+  s->set_vertex("d");
+  s->set_current(1850);
+  at(s->mutable_started(), 10);
+  at(s->mutable_timestamp(), 10.4);
+  at(s->mutable_completed(), 10.4);
+  p.update(late);
+
+  EXPECT_EQ(out.str(), "#1 [internal] load build context\n"
+                       "#1 DONE 0.5s\n"
+                       "\n"
+                       "#1 [internal] load build context\n"
+                       "#1 transferring context: 1.85kB 0.4s done\n"
+                       "#1 DONE 0.5s\n");
+}
+
 TEST(Printer, QuietPrintsNothing)
 {
   std::ostringstream out;

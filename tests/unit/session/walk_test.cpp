@@ -1,11 +1,15 @@
 #include "kiln/session/walk.h"
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 namespace kiln::session {
@@ -86,12 +90,64 @@ TEST_F(WalkTest, GoModesAndLinks)
   EXPECT_EQ(got[0].size(), 5);
   EXPECT_EQ(got[1].path(), "h");
   EXPECT_EQ(got[1].linkname(), "f");
-  EXPECT_EQ(got[1].size(), 0);
+  EXPECT_EQ(got[1].size(), 5);
   EXPECT_EQ(got[2].path(), "l");
   EXPECT_EQ(got[2].mode(), go_mode::symlink | 0777);
   EXPECT_EQ(got[2].linkname(), "f");
   EXPECT_EQ(got[2].size(), 1);
   EXPECT_EQ(to_posix_mode(go_mode::dir | 0700), S_IFDIR | 0700);
+}
+
+TEST_F(WalkTest, OwnersAreRoot)
+{
+  file("owned");
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown((m_root / "owned").c_str(), 1234, 5678), 0);
+  }
+  std::vector<fsutil::types::Stat> got;
+  walk(m_root, {},
+       [&](fsutil::types::Stat&& st, const fs::path&) { got.push_back(st); });
+  ASSERT_EQ(got.size(), 1U);
+  EXPECT_EQ(got[0].uid(), 0U);
+  EXPECT_EQ(got[0].gid(), 0U);
+}
+
+TEST_F(WalkTest, ExtendedAttributesGoAlong)
+{
+  file("tagged");
+  std::string path = (m_root / "tagged").string();
+  if (::setxattr(path.c_str(), "user.kiln", "v1", 2, 0) != 0) {
+    GTEST_SKIP() << "no user attributes on " << m_root;
+  }
+  std::vector<fsutil::types::Stat> got;
+  walk(m_root, {},
+       [&](fsutil::types::Stat&& st, const fs::path&) { got.push_back(st); });
+  ASSERT_EQ(got.size(), 1U);
+  ASSERT_EQ(got[0].xattrs().size(), 1U);
+  EXPECT_EQ(got[0].xattrs().at("user.kiln"), "v1");
+}
+
+TEST_F(WalkTest, SocketIsSentAsAFile)
+{
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = (m_root / "sock").string();
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(fd);
+  ::chmod(path.c_str(), 0755);
+  std::vector<fsutil::types::Stat> got;
+  std::vector<fs::path> files;
+  walk(m_root, {}, [&](fsutil::types::Stat&& st, const fs::path& f) {
+    got.push_back(st);
+    files.push_back(f);
+  });
+  ASSERT_EQ(got.size(), 1U);
+  EXPECT_EQ(got[0].mode(), 0755U);
+  EXPECT_EQ(files[0], m_root / "sock");
 }
 
 } // namespace

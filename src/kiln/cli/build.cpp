@@ -137,8 +137,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (!channel) {
     throw UserError(channel.error().message);
   }
+  std::vector<std::string> engine_pushes;
   if (auto engine = driver->engine_features()) {
-    adapt_for_engine(plan, *engine);
+    engine_pushes = adapt_for_engine(plan, *engine);
   }
   buildkit::Solver solver(*channel);
   InterruptWatch interrupts(blocked, [&solver] { solver.cancel(); });
@@ -174,6 +175,10 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   auto result = solver.solve(
     options, [&display](const auto& resp) { display->update(resp); },
     [&session] { session.close(); });
+  util::Result<util::Unit> pushed = util::Unit{};
+  if (result && !engine_pushes.empty()) {
+    pushed = push_with_engine(engine_pushes, *display);
+  }
   if (outputs.loaded->finished > 0) {
     display->local_step("importing to docker", outputs.loaded->started,
                         outputs.loaded->finished);
@@ -195,6 +200,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
       why += " (" + trouble + ")";
     }
     throw util::ExitError("failed to build: " + why, solver.exit_code());
+  }
+  if (!pushed) {
+    throw UserError(pushed.error().message);
   }
   if (!outputs.loaded->message.empty()) {
     util::debug("load: " + outputs.loaded->message);

@@ -50,7 +50,8 @@ header="$(head -n 1 <<<"$du_out")"
 # The daemon lists records in no fixed order: compare them sorted.
 strip_age() { sed -E 's/   [A-Z0-9][a-z0-9 ]* ago$//' <<<"$1" | sort; }
 [[ "$(strip_age "$du_out")" == "$(strip_age "$buildx_out")" ]] ||
-  rig_fail "du differs from buildx du:"$'\n'"$du_out"$'\n'"---"$'\n'"$buildx_out"
+  rig_fail "du differs from buildx du:"$'\n'"$du_out"$'\n'"---"$'\n'\
+"$buildx_out"
 records="$(($(grep -c . <<<"$du_out") - 3))"
 ((records >= 2)) || rig_fail "du lists $records records"
 total="$(sed -n -E 's/^Total:\t+//p' <<<"$du_out")"

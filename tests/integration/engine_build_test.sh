@@ -3,10 +3,12 @@
 # the Docker CLI's buildx plugin: `docker build -t app .` makes `app`
 # runnable without --load, a rebuild is cached, build args, targets,
 # .dockerignore, folder and tar outputs, a failing step, Ctrl-C, outputs
-# the Engine cannot produce, `ls` and `rm default`, and a stopped Engine.
+# the Engine cannot produce, `ls` and `rm default`, a push, a Docker
+# context, a stopped Engine and an Engine on TLS.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../rig/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../rig/dockerd.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../rig/registry.sh"
 
 KILN="${KILN:-$(dirname "${BASH_SOURCE[0]}")/../../build/src/kiln}"
 
@@ -177,6 +179,27 @@ want='ERROR: context builder cannot be removed, run `docker context rm'
 want+=' default` to remove this context'
 [[ "$err" == "$want" ]] ||
   rig_fail "rm default said: $err"
+
+# A push: this Engine's exporter cannot push, so the Engine pushes the
+# image once it has it (a registry on loopback needs no TLS).
+rig_start_registry reg
+reg="${RIG_REGISTRY_ADDR[reg]}"
+docker build --network host --progress plain --build-arg GREETING=pushed \
+  -o type=registry -t "$reg/pushed:v1" "$ctx" 2>"$RIG_TMP/log9" ||
+  { cat "$RIG_TMP/log9" >&2; rig_fail "push build failed"; }
+expect_line "^#[0-9]* pushing $reg/pushed:v1 with docker$" "$RIG_TMP/log9" \
+  "no push step"
+tags="$(python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+  "http://$reg/v2/pushed/tags/list")"
+[[ "$tags" == *'"v1"'* ]] || rig_fail "the registry has no pushed:v1: $tags"
+refused="127.0.0.1:$(rig_refused_port)"
+status=0
+docker build --network host --progress quiet -o type=registry \
+  -t "$refused/nowhere" "$ctx" >/dev/null 2>"$RIG_TMP/log10" || status=$?
+((status == 1)) || rig_fail "push to nowhere: want exit 1, got $status"
+expect_line "^ERROR: failed to push $refused/nowhere: .*connection refused" \
+  "$RIG_TMP/log10" "push to nowhere: no reason"
 
 # A Docker context of its own, from $DOCKER_CONFIG/contexts: its builder
 # is named after it.

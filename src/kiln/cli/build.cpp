@@ -146,8 +146,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (!channel) {
     throw UserError(channel.error().message);
   }
+  std::vector<std::string> engine_pushes;
   if (auto engine = driver->engine_features()) {
-    adapt_for_engine(plan, *engine);
+    engine_pushes = adapt_for_engine(plan, *engine);
   }
   buildkit::Solver solver(*channel);
   InterruptWatch interrupts(blocked, [&solver] { solver.cancel(); });
@@ -198,6 +199,10 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     },
     [&session] { session.close(); });
   services.show_shared(*display);
+  util::Result<util::Unit> pushed = util::Unit{};
+  if (result && !engine_pushes.empty()) {
+    pushed = push_with_engine(engine_pushes, *display);
+  }
   if (outputs.loaded->finished > 0) {
     display->local_step("importing to docker", outputs.loaded->started,
                         outputs.loaded->finished);
@@ -224,6 +229,9 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     throw util::ExitError("failed to build: " + why, solver.exit_code());
   }
   outputs.commit();
+  if (!pushed) {
+    throw UserError(pushed.error().message);
+  }
   if (!outputs.loaded->message.empty()) {
     util::debug("load: " + outputs.loaded->message);
   }

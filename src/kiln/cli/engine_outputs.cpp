@@ -1,6 +1,11 @@
 #include "kiln/cli/engine_outputs.h"
 
+#include <chrono>
+
+#include "kiln/engine/host.h"
+#include "kiln/engine/push.h"
 #include "kiln/util/error.h"
+#include "kiln/util/strings.h"
 
 namespace kiln::cli {
 
@@ -23,6 +28,12 @@ UserError not_supported(const std::string& feature, const std::string& docs)
                    docs);
 }
 
+double seconds_now()
+{
+  auto since = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration<double>(since).count();
+}
+
 bool is_true(const std::map<std::string, std::string>& attrs,
              const std::string& key)
 {
@@ -32,8 +43,10 @@ bool is_true(const std::map<std::string, std::string>& attrs,
 
 } // namespace
 
-void adapt_for_engine(BuildPlan& plan, const driver::EngineFeatures& features)
+std::vector<std::string>
+adapt_for_engine(BuildPlan& plan, const driver::EngineFeatures& features)
 {
+  std::vector<std::string> pushes;
   const std::string exporters_docs =
     "https://docs.docker.com/go/build-exporters/";
   for (auto& out : plan.outputs) {
@@ -62,16 +75,39 @@ void adapt_for_engine(BuildPlan& plan, const driver::EngineFeatures& features)
                       "docker driver, please create a new builder instance");
     }
     if (is_true(out.attrs, "push") && !features.containerd_store) {
-      // TODO: push through the Engine's `POST /images/{name}/push`, as
-      // Buildx does when the Engine's exporter cannot push.
-      throw UserError("pushing from the docker driver without the containerd "
-                      "image store is not supported by kiln yet; run "
-                      "`docker push` after the build");
+      // This exporter cannot push: the Engine pushes once it has the
+      // image, as Buildx has it do.
+      auto name = out.attrs.find("name");
+      if (name == out.attrs.end() || name->second.empty()) {
+        throw UserError("tag is needed when pushing to registry");
+      }
+      for (const auto& each : util::split_csv(name->second)) {
+        pushes.push_back(each);
+      }
+      out.attrs.erase("push");
     }
   }
 
   // The Engine's own images are what `FROM` names first.
   plan.frontend_attrs["image-resolve-mode"] = "local";
+  return pushes;
+}
+
+util::Result<util::Unit> push_with_engine(const std::vector<std::string>& names,
+                                          progress::Display& display)
+{
+  engine::Host host = engine::current_host();
+  for (const auto& name : names) {
+    double started = seconds_now();
+    auto pushed = engine::push_image(host, name);
+    display.local_step("pushing " + name + " with docker", started,
+                       seconds_now());
+    if (!pushed) {
+      return util::Error{pushed.error().kind, "failed to push " + name + ": " +
+                                                pushed.error().message};
+    }
+  }
+  return util::Unit{};
 }
 
 } // namespace kiln::cli

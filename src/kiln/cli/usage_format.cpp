@@ -72,7 +72,8 @@ std::string human_duration(std::chrono::nanoseconds age)
     return std::to_string(minutes) + " minutes";
   }
   double exact_hours = duration<double, std::ratio<3600>>(age).count();
-  auto hours = static_cast<std::int64_t>(exact_hours + 0.5);
+  // Go adds a half and truncates; for positive ages that is rounding.
+  auto hours = static_cast<std::int64_t>(std::lround(exact_hours));
   if (hours == 1) {
     return "About an hour";
   }

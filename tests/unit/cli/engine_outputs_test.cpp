@@ -1,4 +1,5 @@
 #include "kiln/cli/engine_outputs.h"
+#include "kiln/engine/push.h"
 #include "kiln/util/error.h"
 
 #include <gtest/gtest.h>
@@ -82,6 +83,14 @@ TEST(AdaptForEngine, TarballsOfImagesNeedTheContainerdStore)
   EXPECT_EQ(plan.outputs[1].dest, "y.tar");
 }
 
+TEST(SplitTag, PortIsNoTag)
+{
+  using Pair = std::pair<std::string, std::string>;
+  EXPECT_EQ(engine::split_tag("app"), (Pair{"app", "latest"}));
+  EXPECT_EQ(engine::split_tag("r:5000/app"), (Pair{"r:5000/app", "latest"}));
+  EXPECT_EQ(engine::split_tag("r:5000/app:v1"), (Pair{"r:5000/app", "v1"}));
+}
+
 TEST(AdaptForEngine, Pushes)
 {
   auto by_digest =
@@ -90,12 +99,17 @@ TEST(AdaptForEngine, Pushes)
             "push-by-digest is currently not implemented for docker driver, "
             "please create a new builder instance");
 
-  auto push = plan_with({{"image", "", {{"push", "true"}, {"name", "r/a"}}}});
-  EXPECT_EQ(error_of(push, classic),
-            "pushing from the docker driver without the containerd image "
-            "store is not supported by kiln yet; run `docker push` after the "
-            "build");
-  adapt_for_engine(push, containerd);
+  auto push = plan_with(
+    {{"image", "", {{"push", "true"}, {"name", "r:5000/a,r:5000/a:v2"}}}});
+  auto classic_push = push;
+  EXPECT_EQ(adapt_for_engine(classic_push, classic),
+            (std::vector<std::string>{"r:5000/a", "r:5000/a:v2"}));
+  EXPECT_EQ(classic_push.outputs[0].type, "moby");
+  EXPECT_FALSE(classic_push.outputs[0].attrs.contains("push"));
+  EXPECT_EQ(error_of(plan_with({{"image", "", {{"push", "true"}}}}), classic),
+            "tag is needed when pushing to registry");
+
+  EXPECT_TRUE(adapt_for_engine(push, containerd).empty());
   EXPECT_EQ(push.outputs[0].type, "moby");
   EXPECT_EQ(push.outputs[0].attrs.at("push"), "true");
 }

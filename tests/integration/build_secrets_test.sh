@@ -53,6 +53,9 @@ RUN --mount=type=ssh,id=$ID ssh-add -l > /keys; \
     if ssh-add -D 2>/dev/null; then echo removed; else echo refused; fi \
     > /removal; ssh-add -l >> /keys
 
+FROM base AS agent-required
+RUN --mount=type=ssh,id=other,required=true true
+
 FROM scratch AS secret-out
 COPY --from=secret /value /optional /
 
@@ -101,7 +104,8 @@ expect_file "$RIG_TMP/out3/value" typed-value
 # A required secret that was not given fails the step, as in Buildx.
 rig_run "$KILN" build --builder remote --progress plain --target required \
   "$ctx"
-((RIG_RC == 1)) || rig_fail "required secret: want exit 1, got $RIG_RC"
+((RIG_RC == 1)) ||
+  rig_fail "required secret: want exit 1, got $RIG_RC: $RIG_ERR"
 rig_expect_contains "$RIG_ERR" "secret nope: not found" "required secret"
 
 # A source that does not exist is refused in one line before the build.
@@ -165,10 +169,9 @@ agent_pid="${agent_pid%%)*}"
 [[ -z "$(ls -A "$kiln_tmp")" ]] || rig_fail "kiln left $(ls -A "$kiln_tmp")"
 rig_expect_lacks "$RIG_ERR" "PRIVATE KEY" "key file debug log"
 
-# An id the build asks for but was not given.
+# An id the build requires but was not given.
 rig_run env SSH_AUTH_SOCK="$agent_sock" "$KILN" build --builder remote \
-  --progress plain --ssh default --build-arg ID=other --target agent-out \
-  -o "type=local,dest=$RIG_TMP/ssh3" "$ctx"
+  --progress plain --ssh default --target agent-required "$ctx"
 ((RIG_RC == 1)) || rig_fail "unset ssh id: want exit 1, got $RIG_RC"
 rig_expect_contains "$RIG_ERR" "unset ssh forward key other" "unset ssh id"
 

@@ -152,7 +152,9 @@ expect_agent_export "$RIG_TMP/ssh1" "--ssh default"
 [[ "$(SSH_AUTH_SOCK="$agent_sock" ssh-add -l)" == "$fingerprint" ]] ||
   rig_fail "the agent lost its key"
 
-# --ssh ID=KEYFILE: kiln's own agent, ended when the build ends.
+# --ssh ID=KEYFILE: kiln's own agent, ended when the build ends. As in
+# Buildx, a key file readable by others is taken.
+chmod 0644 "$RIG_TMP/id_test"
 kiln_tmp="$RIG_TMP/kiln-tmp"
 mkdir -p "$kiln_tmp"
 rig_run env -u SSH_AUTH_SOCK TMPDIR="$kiln_tmp" "$KILN" --debug build \
@@ -179,7 +181,14 @@ rig_expect_contains "$RIG_ERR" "unset ssh forward key other" "unset ssh id"
 rig_run "$KILN" build --builder remote --ssh "default=$RIG_TMP/foo.txt" \
   "$ctx"
 ((RIG_RC == 1)) || rig_fail "bad key: want exit 1, got $RIG_RC"
-rig_expect_contains "$RIG_ERR" \
-  "ERROR: failed to build: failed to convert agent config for ID: \"default\": failed to parse $RIG_TMP/foo.txt: " \
-  "bad key"
+want='ERROR: failed to build: failed to convert agent config for ID:'
+want+=" \"default\": failed to parse $RIG_TMP/foo.txt: error in libcrypto"
+[[ "$RIG_ERR" == "$want" ]] || rig_fail "bad key: want '$want', got '$RIG_ERR'"
+ssh-keygen -q -t ed25519 -N 'pass-phrase' -f "$RIG_TMP/id_locked"
+rig_run "$KILN" build --builder remote --ssh "k=$RIG_TMP/id_locked" "$ctx"
+want='ERROR: failed to build: failed to convert agent config for ID: "k":'
+want+=" failed to parse $RIG_TMP/id_locked: this private key is passphrase"
+want+=' protected'
+[[ "$RIG_RC" == 1 && "$RIG_ERR" == "$want" ]] ||
+  rig_fail "locked key: want '$want', got $RIG_RC '$RIG_ERR'"
 rig_log "build secrets: every check passed"

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <sys/stat.h>
@@ -25,6 +26,8 @@ namespace {
 constexpr auto k_agent_start = std::chrono::seconds(5);
 // Socket paths must stay well under the 108 bytes a unix address holds.
 constexpr std::size_t k_max_tmp_length = 64;
+// Buildx reads at most this much of a key file.
+constexpr std::size_t k_max_key_bytes = 100 * 1024;
 
 fs::path make_temp_dir()
 {
@@ -51,6 +54,10 @@ bool is_socket(const std::string& path)
 std::string add_failure(const std::string& stderr_text)
 {
   std::string text = util::trim(stderr_text);
+  // It asked for a passphrase and read none, having no terminal.
+  if (text.find("Enter passphrase") != std::string::npos) {
+    return "this private key is passphrase protected";
+  }
   if (auto nl = text.find_last_of('\n'); nl != std::string::npos) {
     text = text.substr(nl + 1);
   }
@@ -158,12 +165,23 @@ std::string SshAgents::start_agent(const std::string& id,
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
-  // One key at a time, so that a refusal names its key. No terminal and
-  // no askpass: a key with a passphrase fails instead of prompting.
+  // One key at a time, so that a refusal names its key. The key goes
+  // in on stdin, where ssh-add, like Buildx, does not insist on private
+  // file modes. No terminal and no askpass: a key with a passphrase
+  // fails instead of prompting.
   for (const auto& key : keys) {
+    std::optional<std::string> text;
+    try {
+      text = util::read_file(key);
+    } catch (const util::FileError& e) {
+      throw fail("failed to open " + key + ": " + e.reason());
+    }
+    if (!text || text->size() > k_max_key_bytes) {
+      throw fail("failed to parse " + key + ": not a private key");
+    }
     auto added = util::run_command(
-      {"ssh-add", "-q", "--", key},
-      {"", {"SSH_AUTH_SOCK=" + sock, "SSH_ASKPASS_REQUIRE=never"}});
+      {"ssh-add", "-q", "-"},
+      {*text, {"SSH_AUTH_SOCK=" + sock, "SSH_ASKPASS_REQUIRE=never"}});
     if (!added) {
       throw fail("key files need ssh-add (openssh-client): " +
                  added.error().message);

@@ -126,8 +126,11 @@ fingerprint="$(ssh-keygen -l -f "$RIG_TMP/id_test.pub")"
 agent_sock="$RIG_TMP/agent.sock"
 ssh-agent -D -a "$agent_sock" >/dev/null 2>&1 &
 RIG_PIDS+=("$!")
+# ssh-add -l exits 2 until the agent accepts connections.
 for ((i = 0; i < 100; i++)); do
-  [[ -S "$agent_sock" ]] && break
+  status=0
+  SSH_AUTH_SOCK="$agent_sock" ssh-add -l >/dev/null 2>&1 || status=$?
+  ((status != 2)) && break
   sleep 0.05
 done
 SSH_AUTH_SOCK="$agent_sock" ssh-add -q "$RIG_TMP/id_test"

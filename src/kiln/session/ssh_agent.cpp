@@ -7,12 +7,15 @@
 #include <optional>
 #include <thread>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "kiln/session/ssh.h"
 #include "kiln/util/command.h"
 #include "kiln/util/error.h"
+#include "kiln/util/fd.h"
 #include "kiln/util/fs.h"
 #include "kiln/util/log.h"
 #include "kiln/util/strings.h"
@@ -43,10 +46,19 @@ fs::path make_temp_dir()
   return pattern;
 }
 
-bool is_socket(const std::string& path)
+// Returns whether an agent listens on `path`: the socket file appears
+// a moment before the agent accepts connections on it.
+bool accepts(const std::string& path)
 {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+  util::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (!fd || path.size() >= sizeof addr.sun_path) {
+    return false;
+  }
+  path.copy(addr.sun_path, path.size());
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr),
+                   sizeof addr) == 0;
 }
 
 // Returns ssh-add's reason for refusing a key, without the key's name
@@ -157,7 +169,7 @@ std::string SshAgents::start_agent(const std::string& id,
   }
   agent.process = std::move(*started);
   auto deadline = std::chrono::steady_clock::now() + k_agent_start;
-  while (!is_socket(sock)) {
+  while (!accepts(sock)) {
     if (agent.process->exited() ||
         std::chrono::steady_clock::now() > deadline) {
       throw fail("ssh-agent did not start");

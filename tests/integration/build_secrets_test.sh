@@ -53,6 +53,9 @@ RUN --mount=type=ssh,id=$ID ssh-add -l > /keys; \
     if ssh-add -D 2>/dev/null; then echo removed; else echo refused; fi \
     > /removal; ssh-add -l >> /keys
 
+FROM base AS agent-required
+RUN --mount=type=ssh,id=other,required=true true
+
 FROM scratch AS secret-out
 COPY --from=secret /value /optional /
 
@@ -101,7 +104,8 @@ expect_file "$RIG_TMP/out3/value" typed-value
 # A required secret that was not given fails the step, as in Buildx.
 rig_run "$KILN" build --builder remote --progress plain --target required \
   "$ctx"
-((RIG_RC == 1)) || rig_fail "required secret: want exit 1, got $RIG_RC"
+((RIG_RC == 1)) ||
+  rig_fail "required secret: want exit 1, got $RIG_RC: $RIG_ERR"
 rig_expect_contains "$RIG_ERR" "secret nope: not found" "required secret"
 
 # A source that does not exist is refused in one line before the build.
@@ -122,8 +126,11 @@ fingerprint="$(ssh-keygen -l -f "$RIG_TMP/id_test.pub")"
 agent_sock="$RIG_TMP/agent.sock"
 ssh-agent -D -a "$agent_sock" >/dev/null 2>&1 &
 RIG_PIDS+=("$!")
+# ssh-add -l exits 2 until the agent accepts connections.
 for ((i = 0; i < 100; i++)); do
-  [[ -S "$agent_sock" ]] && break
+  status=0
+  SSH_AUTH_SOCK="$agent_sock" ssh-add -l >/dev/null 2>&1 || status=$?
+  ((status != 2)) && break
   sleep 0.05
 done
 SSH_AUTH_SOCK="$agent_sock" ssh-add -q "$RIG_TMP/id_test"
@@ -148,7 +155,9 @@ expect_agent_export "$RIG_TMP/ssh1" "--ssh default"
 [[ "$(SSH_AUTH_SOCK="$agent_sock" ssh-add -l)" == "$fingerprint" ]] ||
   rig_fail "the agent lost its key"
 
-# --ssh ID=KEYFILE: kiln's own agent, ended when the build ends.
+# --ssh ID=KEYFILE: kiln's own agent, ended when the build ends. As in
+# Buildx, a key file readable by others is taken.
+chmod 0644 "$RIG_TMP/id_test"
 kiln_tmp="$RIG_TMP/kiln-tmp"
 mkdir -p "$kiln_tmp"
 rig_run env -u SSH_AUTH_SOCK TMPDIR="$kiln_tmp" "$KILN" --debug build \
@@ -165,10 +174,9 @@ agent_pid="${agent_pid%%)*}"
 [[ -z "$(ls -A "$kiln_tmp")" ]] || rig_fail "kiln left $(ls -A "$kiln_tmp")"
 rig_expect_lacks "$RIG_ERR" "PRIVATE KEY" "key file debug log"
 
-# An id the build asks for but was not given.
+# An id the build requires but was not given.
 rig_run env SSH_AUTH_SOCK="$agent_sock" "$KILN" build --builder remote \
-  --progress plain --ssh default --build-arg ID=other --target agent-out \
-  -o "type=local,dest=$RIG_TMP/ssh3" "$ctx"
+  --progress plain --ssh default --target agent-required "$ctx"
 ((RIG_RC == 1)) || rig_fail "unset ssh id: want exit 1, got $RIG_RC"
 rig_expect_contains "$RIG_ERR" "unset ssh forward key other" "unset ssh id"
 
@@ -176,7 +184,14 @@ rig_expect_contains "$RIG_ERR" "unset ssh forward key other" "unset ssh id"
 rig_run "$KILN" build --builder remote --ssh "default=$RIG_TMP/foo.txt" \
   "$ctx"
 ((RIG_RC == 1)) || rig_fail "bad key: want exit 1, got $RIG_RC"
-rig_expect_contains "$RIG_ERR" \
-  "ERROR: failed to build: failed to convert agent config for ID: \"default\": failed to parse $RIG_TMP/foo.txt: " \
-  "bad key"
+want='ERROR: failed to build: failed to convert agent config for ID:'
+want+=" \"default\": failed to parse $RIG_TMP/foo.txt: error in libcrypto"
+[[ "$RIG_ERR" == "$want" ]] || rig_fail "bad key: want '$want', got '$RIG_ERR'"
+ssh-keygen -q -t ed25519 -N 'pass-phrase' -f "$RIG_TMP/id_locked"
+rig_run "$KILN" build --builder remote --ssh "k=$RIG_TMP/id_locked" "$ctx"
+want='ERROR: failed to build: failed to convert agent config for ID: "k":'
+want+=" failed to parse $RIG_TMP/id_locked: this private key is passphrase"
+want+=' protected'
+[[ "$RIG_RC" == 1 && "$RIG_ERR" == "$want" ]] ||
+  rig_fail "locked key: want '$want', got $RIG_RC '$RIG_ERR'"
 rig_log "build secrets: every check passed"

@@ -15,6 +15,10 @@ grpc::ChannelArguments base_arguments(const std::string& authority)
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(k_max_message_bytes);
   args.SetMaxSendMessageSize(k_max_message_bytes);
+  // A failed solve's status carries its stack and the Dockerfile in
+  // trailing metadata, often over gRPC's default limit, and the daemon
+  // resets a stream whose trailers the client would not take.
+  args.SetInt(GRPC_ARG_MAX_METADATA_SIZE, 1024 * 1024);
   // A fresh channel per kiln process: do not share subchannels with
   // other channels, so one node's failure never stalls another's.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);

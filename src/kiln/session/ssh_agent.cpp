@@ -4,14 +4,18 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "kiln/session/ssh.h"
 #include "kiln/util/command.h"
 #include "kiln/util/error.h"
+#include "kiln/util/fd.h"
 #include "kiln/util/fs.h"
 #include "kiln/util/log.h"
 #include "kiln/util/strings.h"
@@ -25,6 +29,8 @@ namespace {
 constexpr auto k_agent_start = std::chrono::seconds(5);
 // Socket paths must stay well under the 108 bytes a unix address holds.
 constexpr std::size_t k_max_tmp_length = 64;
+// Buildx reads at most this much of a key file.
+constexpr std::size_t k_max_key_bytes = 100 * 1024;
 
 fs::path make_temp_dir()
 {
@@ -40,10 +46,19 @@ fs::path make_temp_dir()
   return pattern;
 }
 
-bool is_socket(const std::string& path)
+// Returns whether an agent listens on `path`: the socket file appears
+// a moment before the agent accepts connections on it.
+bool accepts(const std::string& path)
 {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+  util::Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (!fd || path.size() >= sizeof addr.sun_path) {
+    return false;
+  }
+  path.copy(addr.sun_path, path.size());
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr),
+                   sizeof addr) == 0;
 }
 
 // Returns ssh-add's reason for refusing a key, without the key's name
@@ -51,6 +66,10 @@ bool is_socket(const std::string& path)
 std::string add_failure(const std::string& stderr_text)
 {
   std::string text = util::trim(stderr_text);
+  // It asked for a passphrase and read none, having no terminal.
+  if (text.find("Enter passphrase") != std::string::npos) {
+    return "this private key is passphrase protected";
+  }
   if (auto nl = text.find_last_of('\n'); nl != std::string::npos) {
     text = text.substr(nl + 1);
   }
@@ -150,7 +169,7 @@ std::string SshAgents::start_agent(const std::string& id,
   }
   agent.process = std::move(*started);
   auto deadline = std::chrono::steady_clock::now() + k_agent_start;
-  while (!is_socket(sock)) {
+  while (!accepts(sock)) {
     if (agent.process->exited() ||
         std::chrono::steady_clock::now() > deadline) {
       throw fail("ssh-agent did not start");
@@ -158,12 +177,23 @@ std::string SshAgents::start_agent(const std::string& id,
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
-  // One key at a time, so that a refusal names its key. No terminal and
-  // no askpass: a key with a passphrase fails instead of prompting.
+  // One key at a time, so that a refusal names its key. The key goes
+  // in on stdin, where ssh-add, like Buildx, does not insist on private
+  // file modes. No terminal and no askpass: a key with a passphrase
+  // fails instead of prompting.
   for (const auto& key : keys) {
+    std::optional<std::string> text;
+    try {
+      text = util::read_file(key);
+    } catch (const util::FileError& e) {
+      throw fail("failed to open " + key + ": " + e.reason());
+    }
+    if (!text || text->size() > k_max_key_bytes) {
+      throw fail("failed to parse " + key + ": not a private key");
+    }
     auto added = util::run_command(
-      {"ssh-add", "-q", "--", key},
-      {"", {"SSH_AUTH_SOCK=" + sock, "SSH_ASKPASS_REQUIRE=never"}});
+      {"ssh-add", "-q", "-"},
+      {*text, {"SSH_AUTH_SOCK=" + sock, "SSH_ASKPASS_REQUIRE=never"}});
     if (!added) {
       throw fail("key files need ssh-add (openssh-client): " +
                  added.error().message);

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.h"
+#include "../support/temp_dir.h"
 
 namespace kiln::session {
 namespace {
@@ -59,7 +59,7 @@ TEST(ConfigKey, DockerHubAndOldKeys)
 }
 
 // A config folder with `config.json` and a credential helper on PATH.
-class StoreTest : public ::testing::Test {
+class CredentialStoreTest : public ::testing::Test {
 protected:
   void SetUp() override
   {
@@ -91,7 +91,7 @@ esac
   std::string m_old_path;
 };
 
-TEST_F(StoreTest, AuthsEntriesExactAndByOldUrl)
+TEST_F(CredentialStoreTest, AuthsEntriesExactAndByOldUrl)
 {
   write_config(R"({"auths": {
     "reg.example:5000": {"auth": "YWxpY2U6c2VjcmV0"},
@@ -117,7 +117,7 @@ TEST_F(StoreTest, AuthsEntriesExactAndByOldUrl)
   EXPECT_EQ(none->secret, "");
 }
 
-TEST_F(StoreTest, HelpersPerRegistryAndDefault)
+TEST_F(CredentialStoreTest, HelpersPerRegistryAndDefault)
 {
   write_config(R"({"auths": {"helped.example": {"auth": "eDp5"}},
     "credsStore": "kilnunit",
@@ -153,7 +153,7 @@ TEST_F(StoreTest, HelpersPerRegistryAndDefault)
             "$PATH, out: ``");
 }
 
-TEST_F(StoreTest, MalformedConfigWarnsAndGivesNothing)
+TEST_F(CredentialStoreTest, MalformedConfigWarnsAndGivesNothing)
 {
   write_config(R"({"auths": {"reg.example": {"auth": "!!"}}})");
   std::ostringstream warnings;

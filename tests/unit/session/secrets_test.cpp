@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.h"
+#include "../support/temp_dir.h"
 
 namespace kiln::session {
 namespace {

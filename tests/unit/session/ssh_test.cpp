@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.h"
+#include "../support/temp_dir.h"
 
 namespace kiln::session {
 namespace {
@@ -106,7 +106,12 @@ TEST(SshAgents, OneSocketPerId)
   if (!agent) {
     GTEST_SKIP() << "ssh-agent is not available";
   }
-  for (int i = 0; i < 500 && !fs::exists(sock); ++i) {
+  for (int i = 0; i < 500; ++i) {
+    auto listed =
+      util::run_command({"ssh-add", "-l"}, {"", {"SSH_AUTH_SOCK=" + sock}});
+    if (listed && listed->exit_code != 2) {
+      break;
+    }
     ::usleep(10000);
   }
   ASSERT_TRUE(fs::exists(sock));

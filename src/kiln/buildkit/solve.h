@@ -34,6 +34,9 @@ struct SolveOptions {
   std::map<std::string, std::string> frontend_attrs;
   /// Where the result goes; empty keeps it in the build cache only.
   std::vector<Export> exports;
+  /// Privileges the build asks for, like `network.host`; the daemon
+  /// refuses those its configuration does not grant.
+  std::vector<std::string> entitlements;
 };
 
 /// Called with each status message while the build runs.

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <thread>
@@ -12,8 +13,12 @@
 
 #include "kiln/buildkit/error_source.h"
 #include "kiln/buildkit/solve.h"
+#include "kiln/cli/build_context.h"
+#include "kiln/cli/build_flags.h"
+#include "kiln/cli/build_metadata.h"
 #include "kiln/cli/build_options.h"
 #include "kiln/cli/build_outputs.h"
+#include "kiln/cli/build_values.h"
 #include "kiln/cli/commands.h"
 #include "kiln/driver/driver.h"
 #include "kiln/progress/display.h"
@@ -21,6 +26,7 @@
 #include "kiln/session/file_sync.h"
 #include "kiln/session/session.h"
 #include "kiln/session/shared_key.h"
+#include "kiln/session/upload.h"
 #include "kiln/util/error.h"
 #include "kiln/util/fs.h"
 #include "kiln/util/log.h"
@@ -29,6 +35,7 @@ namespace kiln::cli {
 
 namespace {
 
+namespace fs = std::filesystem;
 using util::UserError;
 
 // Blocks SIGINT and SIGTERM for the threads started while it lives, so
@@ -95,10 +102,9 @@ constexpr const char* k_no_output_warning =
   "remain in the build cache. To push result image into registry use "
   "--push or to load image into docker use --load";
 
-// Writes the image's config digest (else its manifest digest, else
-// nothing) to `path`, as Buildx does.
-void write_iidfile(const std::string& path,
-                   const std::map<std::string, std::string>& response)
+// Returns the image's config digest, else its manifest digest, else
+// nothing, as Buildx names the image it built.
+std::string image_id(const std::map<std::string, std::string>& response)
 {
   std::string id;
   if (auto it = response.find("containerimage.digest"); it != response.end()) {
@@ -108,13 +114,50 @@ void write_iidfile(const std::string& path,
       it != response.end()) {
     id = it->second;
   }
-  util::write_file_atomic(path, id, 0644);
+  return id;
+}
+
+// Returns the folder that names the session and keys its upload.
+const fs::path& key_dir(const BuildPlan& plan)
+{
+  return plan.context_dir.empty() ? plan.dockerfile_dir : plan.context_dir;
+}
+
+// Adds what the session serves for `plan`: its folders (the context, the
+// Dockerfile's, `--build-context` folders) and a context tar from stdin.
+void serve_plan(session::Session& session, BuildPlan& plan,
+                const std::string& config_dir)
+{
+  std::map<std::string, fs::path> dirs = plan.named_dirs;
+  if (!plan.context_dir.empty()) {
+    dirs["context"] = plan.context_dir;
+  }
+  if (!plan.dockerfile_dir.empty()) {
+    dirs["dockerfile"] = plan.dockerfile_dir;
+  }
+  if (!dirs.empty()) {
+    session.add(session::make_file_sync(std::move(dirs)),
+                {session::k_file_sync_method});
+  }
+  if (plan.upload) {
+    session.add(session::make_upload({{plan.upload_id, plan.upload}}),
+                {session::k_upload_method});
+  }
+  // As Buildx keys named folders: their base name and this machine's id.
+  std::string node_id = session::node_id(config_dir);
+  for (auto& [key, value] : plan.frontend_attrs) {
+    if (key.starts_with("sharedkey:localdir:")) {
+      value += ":" + node_id;
+    }
+  }
 }
 
 void run_build(const BuildFlags& flags, const Globals& globals)
 {
+  ProgressChoice progress = choose_progress(flags.progress, flags.quiet,
+                                            std::getenv("BUILDKIT_PROGRESS"));
   progress::Mode mode =
-    progress::parse_mode(flags.progress, progress::stderr_is_terminal());
+    progress::parse_mode(progress.mode, progress::stderr_is_terminal());
   store::Store store = open_store();
   Builder builder = load_builder(store, globals.builder);
   if (builder.docker_context || builder.group.nodes.empty()) {
@@ -141,11 +184,11 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   InterruptWatch interrupts(blocked, [&solver] { solver.cancel(); });
 
   std::string config_dir = store.dir().string();
-  session::Session session(plan.context_dir.filename().string(),
-                           session::shared_key(plan.context_dir, config_dir));
-  session.add(session::make_file_sync({{"context", plan.context_dir},
-                                       {"dockerfile", plan.dockerfile_dir}}),
-              {session::k_file_sync_method});
+  const fs::path& keyed = key_dir(plan);
+  session::Session session(
+    keyed.empty() ? "stdin" : keyed.filename().string(),
+    keyed.empty() ? "" : session::shared_key(keyed, config_dir));
+  serve_plan(session, plan, config_dir);
   OutputPlan outputs = plan_outputs(plan.outputs);
   if (!outputs.targets.empty()) {
     session.add(session::make_file_send(std::move(outputs.targets)),
@@ -166,6 +209,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   options.frontend = "dockerfile.v0";
   options.frontend_attrs = plan.frontend_attrs;
   options.exports = outputs.exports;
+  options.entitlements = plan.entitlements;
   auto result = solver.solve(
     options, [&display](const auto& resp) { display->update(resp); },
     [&session] { session.close(); });
@@ -194,8 +238,16 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (!outputs.loaded->message.empty()) {
     util::debug("load: " + outputs.loaded->message);
   }
+  if (progress.print_id) {
+    std::cout << image_id(*result) << std::endl;
+  }
   if (!flags.iidfile.empty()) {
-    write_iidfile(flags.iidfile, *result);
+    util::write_file_atomic(flags.iidfile, image_id(*result), 0644);
+  }
+  if (!flags.metadata_file.empty()) {
+    (*result)["buildx.build.ref"] =
+      builder.group.name + "/" + node.name + "/" + options.ref;
+    util::write_file_atomic(flags.metadata_file, metadata_json(*result), 0644);
   }
 }
 
@@ -204,26 +256,12 @@ void run_build(const BuildFlags& flags, const Globals& globals)
 void add_build(CLI::App& app, const Globals& globals)
 {
   auto f = std::make_shared<BuildFlags>();
+  if (const char* platform = std::getenv("DOCKER_DEFAULT_PLATFORM")) {
+    f->platforms = {platform};
+  }
   auto* cmd = app.add_subcommand("build", "Start a build");
   cmd->alias("b");
-  cmd->add_option("context", f->context, "Build context folder")->required();
-  cmd->add_option("-f,--file", f->file,
-                  "Name of the Dockerfile (default: \"PATH/Dockerfile\")");
-  cmd->add_option("-t,--tag", f->tags, "Image identifier")
-    ->allow_extra_args(false);
-  cmd->add_option("--build-arg", f->build_args, "Set build-time variables")
-    ->allow_extra_args(false);
-  cmd->add_option("--target", f->target, "Set the target build stage");
-  cmd->add_flag("--no-cache", f->no_cache,
-                "Do not use cache when building the image");
-  cmd->add_option("--progress", f->progress,
-                  "Set type of progress output (auto, plain, quiet)");
-  cmd
-    ->add_option("-o,--output", f->outputs,
-                 "Output destination (format: \"type=local,dest=path\")")
-    ->allow_extra_args(false);
-  cmd->add_flag("--load", f->load, "Shorthand for \"--output=type=docker\"");
-  cmd->add_option("--iidfile", f->iidfile, "Write the image ID to a file");
+  add_build_flags(*cmd, *f);
   cmd->callback([f, &globals] { run_build(*f, globals); });
 }
 

@@ -27,7 +27,7 @@ readonly build_packages=(
 readonly rig_packages=(
   openssl docker.io docker-registry openssh-server openssh-client
   kubernetes-client iproute2 python3 procps psmisc jq util-linux
-  busybox-static apache2-utils time
+  busybox-static apache2-utils time git
 )
 
 # Packages that another install may already provide under a different

@@ -28,8 +28,8 @@ v1::SolveRequest to_request(const SolveOptions& o)
   req.set_frontend(o.frontend);
   req.mutable_frontendattrs()->insert(o.frontend_attrs.begin(),
                                       o.frontend_attrs.end());
-  for (const auto& entitlement : o.entitlements) {
-    req.add_entitlements(entitlement);
+  for (const auto& e : o.entitlements) {
+    req.add_entitlements(e);
   }
   for (std::size_t i = 0; i < o.exports.size(); ++i) {
     const Export& e = o.exports[i];

@@ -38,7 +38,8 @@ struct SolveOptions {
   std::vector<Export> cache_exports;
   /// Where cache is imported from.
   std::vector<Export> cache_imports;
-  /// What the build may do beyond the default, like `network.host`.
+  /// Privileges the build asks for, like `network.host`; the daemon
+  /// refuses those its configuration does not grant.
   std::vector<std::string> entitlements;
 };
 

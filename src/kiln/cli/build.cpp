@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <thread>
@@ -12,11 +13,15 @@
 
 #include "kiln/buildkit/error_source.h"
 #include "kiln/buildkit/solve.h"
-#include "kiln/cli/build_node.h"
 #include "kiln/cli/build_cache.h"
+#include "kiln/cli/build_context.h"
+#include "kiln/cli/build_flags.h"
+#include "kiln/cli/build_metadata.h"
+#include "kiln/cli/build_node.h"
 #include "kiln/cli/build_options.h"
 #include "kiln/cli/build_outputs.h"
 #include "kiln/cli/build_services.h"
+#include "kiln/cli/build_values.h"
 #include "kiln/cli/commands.h"
 #include "kiln/cli/engine_outputs.h"
 #include "kiln/driver/driver.h"
@@ -27,6 +32,7 @@
 #include "kiln/session/file_sync.h"
 #include "kiln/session/session.h"
 #include "kiln/session/shared_key.h"
+#include "kiln/session/upload.h"
 #include "kiln/util/error.h"
 #include "kiln/util/fs.h"
 #include "kiln/util/log.h"
@@ -35,6 +41,7 @@ namespace kiln::cli {
 
 namespace {
 
+namespace fs = std::filesystem;
 using util::UserError;
 
 // Blocks SIGINT and SIGTERM for the threads started while it lives, so
@@ -101,10 +108,9 @@ constexpr const char* k_no_output_warning =
   "remain in the build cache. To push result image into registry use "
   "--push or to load image into docker use --load";
 
-// Writes the image's config digest (else its manifest digest, else
-// nothing) to `path`, as Buildx does.
-void write_iidfile(const std::string& path,
-                   const std::map<std::string, std::string>& response)
+// Returns the image's config digest, else its manifest digest, else
+// nothing, as Buildx names the image it built.
+std::string image_id(const std::map<std::string, std::string>& response)
 {
   std::string id;
   if (auto it = response.find("containerimage.digest"); it != response.end()) {
@@ -114,13 +120,50 @@ void write_iidfile(const std::string& path,
       it != response.end()) {
     id = it->second;
   }
-  util::write_file_atomic(path, id, 0644);
+  return id;
+}
+
+// Returns the folder that names the session and keys its upload.
+const fs::path& key_dir(const BuildPlan& plan)
+{
+  return plan.context_dir.empty() ? plan.dockerfile_dir : plan.context_dir;
+}
+
+// Adds what the session serves for `plan`: its folders (the context, the
+// Dockerfile's, `--build-context` folders) and a context tar from stdin.
+void serve_plan(session::Session& session, BuildPlan& plan,
+                const std::string& config_dir)
+{
+  std::map<std::string, fs::path> dirs = plan.named_dirs;
+  if (!plan.context_dir.empty()) {
+    dirs["context"] = plan.context_dir;
+  }
+  if (!plan.dockerfile_dir.empty()) {
+    dirs["dockerfile"] = plan.dockerfile_dir;
+  }
+  if (!dirs.empty()) {
+    session.add(session::make_file_sync(std::move(dirs)),
+                {session::k_file_sync_method});
+  }
+  if (plan.upload) {
+    session.add(session::make_upload({{plan.upload_id, plan.upload}}),
+                {session::k_upload_method});
+  }
+  // As Buildx keys named folders: their base name and this machine's id.
+  std::string node_id = session::node_id(config_dir);
+  for (auto& [key, value] : plan.frontend_attrs) {
+    if (key.starts_with("sharedkey:localdir:")) {
+      value += ":" + node_id;
+    }
+  }
 }
 
 void run_build(const BuildFlags& flags, const Globals& globals)
 {
+  ProgressChoice progress = choose_progress(flags.progress, flags.quiet,
+                                            std::getenv("BUILDKIT_PROGRESS"));
   progress::Mode mode =
-    progress::parse_mode(flags.progress, progress::stderr_is_terminal());
+    progress::parse_mode(progress.mode, progress::stderr_is_terminal());
   store::Store store = open_store();
   Builder builder = load_builder(store, globals.builder);
   if (builder.group.nodes.empty()) {
@@ -128,7 +171,8 @@ void run_build(const BuildFlags& flags, const Globals& globals)
                     " has no node to build on");
   }
   const store::Node& node = builder.group.nodes[choose_build_node(
-    builder, {}, std::chrono::seconds(5), std::cerr)];
+    builder, store::parse_platforms(flags.platforms), std::chrono::seconds(5),
+    std::cerr)];
   auto driver = driver::make_driver(builder.group.driver, node);
   BuildPlan plan = plan_build(flags, driver->default_load());
   CachePlan cache = plan_cache(flags.cache, plan.frontend_attrs);
@@ -154,11 +198,11 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   InterruptWatch interrupts(blocked, [&solver] { solver.cancel(); });
 
   std::string config_dir = store.dir().string();
-  session::Session session(plan.context_dir.filename().string(),
-                           session::shared_key(plan.context_dir, config_dir));
-  session.add(session::make_file_sync({{"context", plan.context_dir},
-                                       {"dockerfile", plan.dockerfile_dir}}),
-              {session::k_file_sync_method});
+  const fs::path& keyed = key_dir(plan);
+  session::Session session(
+    keyed.empty() ? "stdin" : keyed.filename().string(),
+    keyed.empty() ? "" : session::shared_key(keyed, config_dir));
+  serve_plan(session, plan, config_dir);
   OutputPlan outputs = plan_outputs(plan.outputs);
   if (!outputs.targets.empty()) {
     session.add(session::make_file_send(std::move(outputs.targets)),
@@ -238,8 +282,16 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   if (auto it = result->find("cache.manifest"); it != result->end()) {
     tag_local_caches(cache, it->second);
   }
+  if (progress.print_id) {
+    std::cout << image_id(*result) << std::endl;
+  }
   if (!flags.iidfile.empty()) {
-    write_iidfile(flags.iidfile, *result);
+    util::write_file_atomic(flags.iidfile, image_id(*result), 0644);
+  }
+  if (!flags.metadata_file.empty()) {
+    (*result)["buildx.build.ref"] =
+      builder.group.name + "/" + node.name + "/" + options.ref;
+    util::write_file_atomic(flags.metadata_file, metadata_json(*result), 0644);
   }
 }
 
@@ -248,26 +300,12 @@ void run_build(const BuildFlags& flags, const Globals& globals)
 void add_build(CLI::App& app, const Globals& globals)
 {
   auto f = std::make_shared<BuildFlags>();
+  if (const char* platform = std::getenv("DOCKER_DEFAULT_PLATFORM")) {
+    f->platforms = {platform};
+  }
   auto* cmd = app.add_subcommand("build", "Start a build");
   cmd->alias("b");
-  cmd->add_option("context", f->context, "Build context folder")->required();
-  cmd->add_option("-f,--file", f->file,
-                  "Name of the Dockerfile (default: \"PATH/Dockerfile\")");
-  cmd->add_option("-t,--tag", f->tags, "Image identifier")
-    ->allow_extra_args(false);
-  cmd->add_option("--build-arg", f->build_args, "Set build-time variables")
-    ->allow_extra_args(false);
-  cmd->add_option("--target", f->target, "Set the target build stage");
-  cmd->add_flag("--no-cache", f->no_cache,
-                "Do not use cache when building the image");
-  cmd->add_option("--progress", f->progress,
-                  "Set type of progress output (auto, plain, quiet)");
-  cmd
-    ->add_option("-o,--output", f->outputs,
-                 "Output destination (format: \"type=local,dest=path\")")
-    ->allow_extra_args(false);
-  cmd->add_flag("--load", f->load, "Shorthand for \"--output=type=docker\"");
-  cmd->add_option("--iidfile", f->iidfile, "Write the image ID to a file");
+  add_build_flags(*cmd, *f);
   cmd
     ->add_option("--secret", f->secrets,
                  "Secret to expose to the build (format: "
@@ -279,9 +317,6 @@ void add_build(CLI::App& app, const Globals& globals)
                  "\"default|<id>[=<socket>|<key>[,<key>]]\")")
     ->allow_extra_args(false);
   add_cache_flags(*cmd, f->cache);
-  cmd->add_option("--network", f->network,
-                  "Set the networking mode for the \"RUN\" instructions "
-                  "during build");
   cmd->callback([f, &globals] { run_build(*f, globals); });
 }
 

@@ -1,10 +1,15 @@
 #include "kiln/cli/build_options.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <stdexcept>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kiln/cli/build_context.h"
+#include "kiln/cli/build_values.h"
+#include "kiln/store/node_group.h"
 #include "kiln/util/error.h"
 #include "kiln/util/strings.h"
 
@@ -61,6 +66,120 @@ void check_output(OutputSpec& out)
   }
 }
 
+// Returns whether `text` is true as Go's strconv.ParseBool reads it.
+bool is_true(const std::string& text)
+{
+  return text == "1" || text == "t" || text == "T" || text == "true" ||
+         text == "TRUE" || text == "True";
+}
+
+// Adds the outputs `--push` and `--load` stand for, unless an output
+// already does their job, as Buildx does.
+void add_push_and_load(const BuildFlags& flags, std::vector<OutputSpec>& outs)
+{
+  if (flags.push) {
+    bool used = false;
+    for (auto& out : outs) {
+      if (out.type == "image" || out.type == "registry") {
+        out.attrs["push"] = "true";
+        out.attrs.try_emplace("unpack", "false");
+        used = true;
+      }
+    }
+    if (!used) {
+      outs.push_back(
+        OutputSpec{"image", "", {{"push", "true"}, {"unpack", "false"}}});
+    }
+  }
+  if (flags.load) {
+    bool used = std::any_of(outs.begin(), outs.end(), [](const auto& out) {
+      return out.type == "docker" && out.dest.empty();
+    });
+    if (!used) {
+      outs.push_back(OutputSpec{"docker", "", {}});
+    }
+  }
+}
+
+// Sets the frontend attributes for platforms and RUN steps: network,
+// extra hosts, /dev/shm size and ulimits.
+void add_run_settings(const BuildFlags& flags,
+                      const std::vector<store::Platform>& platforms,
+                      BuildPlan& plan)
+{
+  auto& attrs = plan.frontend_attrs;
+  if (!platforms.empty()) {
+    std::vector<std::string> names;
+    for (const auto& p : platforms) {
+      names.push_back(p.str());
+    }
+    attrs["platform"] = util::join(names, ",");
+  }
+  std::string network = network_mode(flags.network);
+  if (!network.empty()) {
+    attrs["force-network-mode"] = network;
+  }
+  if (network == "host") {
+    plan.entitlements.emplace_back("network.host");
+  }
+  if (std::string hosts = parse_add_hosts(flags.add_hosts); !hosts.empty()) {
+    attrs["add-hosts"] = hosts;
+  }
+  if (!flags.shm_size.empty()) {
+    std::int64_t size = 0;
+    try {
+      size = parse_ram_bytes(flags.shm_size);
+    } catch (const std::invalid_argument& e) {
+      throw UserError("invalid argument " + quote(flags.shm_size) +
+                      " for \"--shm-size\" flag: " + e.what());
+    }
+    if (size > 0) {
+      attrs["shm-size"] = std::to_string(size);
+    }
+  }
+  if (std::string limits = parse_ulimits(flags.ulimits); !limits.empty()) {
+    attrs["ulimit"] = limits;
+  }
+}
+
+// Checks every output and gives image outputs the tags as names.
+void check_outputs(const BuildFlags& flags, std::size_t platform_count,
+                   std::vector<OutputSpec>& outputs)
+{
+  std::string names = util::join(flags.tags, ",");
+  int to_stdout = 0;
+  for (auto& out : outputs) {
+    check_output(out);
+    if (!flags.iidfile.empty() && (out.type == "local" || out.type == "tar")) {
+      throw UserError("local and tar exporters are incompatible with image "
+                      "ID file");
+    }
+    if (out.type == "docker" && platform_count > 1) {
+      throw UserError(
+        out.dest.empty()
+          ? "docker exporter does not currently support exporting manifest "
+            "lists"
+          : "docker exporter does not support exporting manifest lists, use "
+            "the oci exporter instead");
+    }
+    to_stdout += out.dest == "-" ? 1 : 0;
+    if (!names.empty() &&
+        (out.type == "docker" || out.type == "image" || out.type == "oci")) {
+      out.attrs["name"] = names;
+    }
+    auto name = out.attrs.find("name");
+    auto push = out.attrs.find("push");
+    if (names.empty() && out.type == "image" &&
+        (name == out.attrs.end() || name->second.empty()) &&
+        push != out.attrs.end() && is_true(push->second)) {
+      throw UserError("tag is needed when pushing to registry");
+    }
+  }
+  if (to_stdout > 1) {
+    throw UserError("multiple outputs configured to write to stdout");
+  }
+}
+
 } // namespace
 
 OutputSpec parse_output(const std::string& text)
@@ -94,38 +213,22 @@ OutputSpec parse_output(const std::string& text)
   return out;
 }
 
-BuildPlan plan_build(const BuildFlags& flags, bool default_load)
+BuildPlan plan_build(const BuildFlags& flags, bool default_load, int stdin_fd)
 {
   BuildPlan plan;
-  struct stat st {};
-  if (flags.context.empty() || ::stat(flags.context.c_str(), &st) != 0 ||
-      !S_ISDIR(st.st_mode)) {
-    throw UserError("unable to prepare context: path " + quote(flags.context) +
-                    " not found");
+  std::map<std::string, std::string> labels = parse_labels(flags.labels);
+  for (const auto& text : flags.outputs) {
+    plan.outputs.push_back(parse_output(text));
   }
-  plan.context_dir = fs::absolute(flags.context).lexically_normal();
+  std::vector<store::Platform> platforms =
+    store::parse_platforms(flags.platforms);
+  add_push_and_load(flags, plan.outputs);
+  if (plan.outputs.empty() && default_load) {
+    plan.outputs.push_back(OutputSpec{"docker", "", {}});
+  }
 
-  fs::path dockerfile = flags.file.empty()
-                          ? plan.context_dir / "Dockerfile"
-                          : fs::absolute(flags.file).lexically_normal();
-  if (flags.file == "-") {
-    throw UserError("reading the Dockerfile from stdin is not supported "
-                    "by kiln yet");
-  }
-  if (::stat(dockerfile.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) {
-    throw UserError("unable to prepare context: Dockerfile " +
-                    quote(dockerfile.string()) + " not found");
-  }
-  plan.dockerfile_dir = dockerfile.parent_path();
-
+  resolve_context(flags, plan, stdin_fd);
   auto& attrs = plan.frontend_attrs;
-  attrs["filename"] = dockerfile.filename().string();
-  if (!flags.target.empty()) {
-    attrs["target"] = flags.target;
-  }
-  if (flags.no_cache) {
-    attrs["no-cache"] = "";
-  }
   for (const auto& arg : flags.build_args) {
     auto eq = arg.find('=');
     if (eq != std::string::npos) {
@@ -135,45 +238,21 @@ BuildPlan plan_build(const BuildFlags& flags, bool default_load)
       attrs["build-arg:" + arg] = env;
     }
   }
+  for (const auto& [key, value] : labels) {
+    attrs["label:" + key] = value;
+  }
+  if (flags.pull) {
+    attrs["image-resolve-mode"] = "pull";
+  }
+  if (!flags.target.empty()) {
+    attrs["target"] = flags.target;
+  }
+  if (flags.no_cache) {
+    attrs["no-cache"] = "";
+  }
+  add_run_settings(flags, platforms, plan);
 
-  if (flags.network == "host" || flags.network == "none") {
-    attrs["force-network-mode"] = flags.network;
-    if (flags.network == "host") {
-      plan.entitlements.emplace_back("network.host");
-    }
-  } else if (!flags.network.empty() && flags.network != "default") {
-    throw UserError("network mode " + quote(flags.network) +
-                    " not supported by buildkit - you can define a custom "
-                    "network for your builder using the network driver-opt "
-                    "in buildx create");
-  }
-
-  for (const auto& text : flags.outputs) {
-    plan.outputs.push_back(parse_output(text));
-  }
-  if (flags.load || (plan.outputs.empty() && default_load)) {
-    plan.outputs.push_back(OutputSpec{"docker", "", {}});
-  }
-  std::string names;
-  for (const auto& tag : flags.tags) {
-    names += (names.empty() ? "" : ",") + tag;
-  }
-  int to_stdout = 0;
-  for (auto& out : plan.outputs) {
-    check_output(out);
-    if (!flags.iidfile.empty() && (out.type == "local" || out.type == "tar")) {
-      throw UserError("local and tar exporters are incompatible with image "
-                      "ID file");
-    }
-    to_stdout += out.dest == "-" ? 1 : 0;
-    if (!names.empty() &&
-        (out.type == "docker" || out.type == "image" || out.type == "oci")) {
-      out.attrs.try_emplace("name", names);
-    }
-  }
-  if (to_stdout > 1) {
-    throw UserError("multiple outputs configured to write to stdout");
-  }
+  check_outputs(flags, platforms.size(), plan.outputs);
   return plan;
 }
 

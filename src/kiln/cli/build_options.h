@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,8 +40,29 @@ struct BuildFlags {
   std::vector<std::string> ssh;
   /// `--cache-from` and `--cache-to`.
   CacheFlags cache;
-  /// `--network`: the network mode of RUN steps (default, host, none).
-  std::string network;
+
+  /// `--add-host`: `host:ip` entries.
+  std::vector<std::string> add_hosts;
+  /// `--build-context`: `name=value` entries.
+  std::vector<std::string> build_contexts;
+  /// `--label`: `KEY=VALUE` entries.
+  std::vector<std::string> labels;
+  /// `--network`: default, host or none.
+  std::string network = "default";
+  /// `--platform`: platforms, each possibly a comma-separated list.
+  std::vector<std::string> platforms;
+  /// `--push`: push the image to its registry.
+  bool push = false;
+  /// `-q`: show no progress and print the image id.
+  bool quiet = false;
+  /// `--shm-size`: the size of RUN steps' `/dev/shm`, like `64m`.
+  std::string shm_size;
+  /// `--ulimit`: `name=soft[:hard]` entries.
+  std::vector<std::string> ulimits;
+  /// `--pull`: always look for newer base images.
+  bool pull = false;
+  /// `--metadata-file`: where to write the build result as JSON.
+  std::string metadata_file;
 };
 
 /// One `--output` entry: exporter type, destination and other
@@ -66,13 +89,31 @@ struct OutputSpec {
 /// part.
 OutputSpec parse_output(const std::string& text);
 
+class TempDirs;
+
 /// A build checked against the local file system and ready to send.
 struct BuildPlan {
-  /// The context folder, absolute.
+  /// The context folder, absolute; empty when the daemon fetches the
+  /// context or it is a tar from stdin.
   std::filesystem::path context_dir;
-  /// The folder holding the Dockerfile, absolute.
+  /// The folder holding the Dockerfile, absolute; empty when the
+  /// frontend reads it from the context.
   std::filesystem::path dockerfile_dir;
-  /// What the Dockerfile frontend is told: filename, target, args.
+  /// `--build-context` folders the session serves, by the name the
+  /// frontend asks for.
+  std::map<std::string, std::filesystem::path> named_dirs;
+  /// When the context is a tar on stdin: its upload's id, and what
+  /// reads it.
+  std::string upload_id;
+  /// Returns the next bytes of the upload, empty at its end.
+  std::function<std::string()> upload;
+  /// Folders made for this build (a Dockerfile from stdin), removed
+  /// with the plan.
+  std::shared_ptr<TempDirs> temp_dirs;
+  /// Privileges the solve request asks for, like `network.host`.
+  std::vector<std::string> entitlements;
+  /// What the Dockerfile frontend is told: filename, target, args,
+  /// platforms, labels, named contexts and the RUN steps' settings.
   std::map<std::string, std::string> frontend_attrs;
   /// The checked outputs, in request order.
   std::vector<OutputSpec> outputs;
@@ -82,7 +123,9 @@ struct BuildPlan {
 
 /// Checks `flags` and resolves paths, outputs and frontend attributes;
 /// with no output and `default_load` (the builder's default), loads into
-/// the Engine. Throws `util::UserError` naming the bad value.
-BuildPlan plan_build(const BuildFlags& flags, bool default_load);
+/// the Engine; a context or Dockerfile `-` is read from `stdin_fd`.
+/// Throws `util::UserError` naming the bad value.
+BuildPlan plan_build(const BuildFlags& flags, bool default_load,
+                     int stdin_fd = 0);
 
 } // namespace kiln::cli

@@ -21,8 +21,11 @@ Mode parse_mode(const std::string& text, bool terminal)
   if (text == "plain") {
     return Mode::plain;
   }
-  if (text == "quiet") {
+  if (text == "quiet" || text == "none") {
     return Mode::quiet;
+  }
+  if (text == "rawjson") {
+    return Mode::rawjson;
   }
   throw util::UserError("invalid progress mode " + util::quote(text));
 }
@@ -39,6 +42,9 @@ std::unique_ptr<Display> make_display(Mode mode, std::ostream& out,
 {
   if (mode == Mode::tty) {
     return detail::make_tty(out);
+  }
+  if (mode == Mode::rawjson) {
+    return detail::make_rawjson(out);
   }
   return std::make_unique<Printer>(out, mode, std::move(description));
 }

@@ -16,10 +16,13 @@ enum class Mode {
   quiet,
   /// A live view redrawn in place, for a terminal.
   tty,
+  /// Each status message as one line of JSON.
+  rawjson,
 };
 
 /// Turns `--progress` text into a mode: `auto` is `tty` when `terminal`
-/// (stderr is a terminal that is not `dumb`), else `plain`. Throws
+/// (stderr is a terminal that is not `dumb`), else `plain`; `none` is
+/// `quiet`. Throws
 /// `util::UserError` for an unknown mode.
 Mode parse_mode(const std::string& text, bool terminal);
 
@@ -54,6 +57,9 @@ namespace detail {
 
 /// Creates the live terminal view (tty.cpp).
 std::unique_ptr<Display> make_tty(std::ostream& out);
+
+/// Creates the JSON lines display (rawjson.cpp).
+std::unique_ptr<Display> make_rawjson(std::ostream& out);
 
 } // namespace detail
 

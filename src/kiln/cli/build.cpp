@@ -151,7 +151,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     session.add(session::make_file_send(std::move(outputs.targets)),
                 {session::k_file_send_method});
   }
-  auto started = session.start(solver.stub());
+  auto started = session.start(**channel);
   if (!started) {
     throw UserError("failed to start the session: " + started.error().message);
   }

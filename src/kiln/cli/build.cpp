@@ -214,7 +214,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
                 session::content_store_methods());
   }
   auto dialer = driver->session_dialer();
-  auto started = dialer ? session.start(dialer) : session.start(solver.stub());
+  auto started = dialer ? session.start(dialer) : session.start(**channel);
   if (!started) {
     throw UserError("failed to start the session: " + started.error().message);
   }

@@ -1,26 +1,34 @@
 // The session tunnel. Inside Control/Session the daemon is the HTTP/2
 // client and kiln the server: the server gets one end of a socketpair
 // as its only connection and two threads copy bytes between the other
-// end and the stream. On the Docker Engine the server instead gets the
-// socket of the Engine's `POST /session` upgrade, where the Engine is
-// the HTTP/2 client.
+// end and the stream. The stream is opened on raw buffers, so that the
+// bytes read from the socketpair leave in the slices they were read
+// into. On the Docker Engine the server instead gets the socket of the
+// Engine's `POST /session` upgrade, where the Engine is the HTTP/2
+// client.
 #include "kiln/session/session.h"
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <random>
 #include <thread>
+#include <vector>
 
 #include <fcntl.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_posix.h>
+#include <grpcpp/support/sync_stream.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "kiln/connect/channel.h"
+#include "kiln/control.pb.h"
 #include "kiln/session/health.h"
+#include "kiln/session/raw.h"
 #include "kiln/util/fd.h"
 #include "kiln/util/fs.h"
 #include "kiln/util/log.h"
@@ -30,14 +38,17 @@ namespace kiln::session {
 namespace {
 
 using moby::buildkit::v1::BytesMessage;
-using Tunnel = grpc::ClientReaderWriter<BytesMessage, BytesMessage>;
+using Tunnel = grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>;
 
+constexpr const char* k_session_method = "/moby.buildkit.v1.Control/Session";
 constexpr std::size_t k_read_bytes = 256 * 1024;
+// The number of `BytesMessage.data`, the message's only field.
+constexpr int k_data_field = 1;
 
-bool write_all(int fd, const std::string& data)
+bool write_all(int fd, const void* data, std::size_t size)
 {
-  const char* at = data.data();
-  std::size_t left = data.size();
+  const auto* at = static_cast<const char*>(data);
+  std::size_t left = size;
   while (left > 0) {
     ssize_t n = ::send(fd, at, left, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) {
@@ -48,6 +59,40 @@ bool write_all(int fd, const std::string& data)
     }
     at += n;
     left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Writes the data of the BytesMessage in `buffer` to `fd`, from the
+// buffer's own slices when its encoding is the usual one.
+bool forward(int fd, const grpc::ByteBuffer& buffer)
+{
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) {
+    return false;
+  }
+  // The tag of field 1 as bytes, then the length as a varint.
+  std::size_t skip = 0;
+  if (!slices.empty() && slices[0].size() > 0 && slices[0].begin()[0] == 0x0a) {
+    const std::uint8_t* head = slices[0].begin();
+    std::size_t i = 1;
+    while (i < slices[0].size() && (head[i] & 0x80) != 0) {
+      ++i;
+    }
+    skip = i < slices[0].size() ? i + 1 : 0;
+  }
+  if (skip == 0) {
+    BytesMessage msg;
+    if (!parse_raw(buffer, msg)) {
+      return false;
+    }
+    return write_all(fd, msg.data().data(), msg.data().size());
+  }
+  for (const auto& slice : slices) {
+    if (!write_all(fd, slice.begin() + skip, slice.size() - skip)) {
+      return false;
+    }
+    skip = 0;
   }
   return true;
 }
@@ -92,9 +137,9 @@ public:
   // Daemon to kiln's server.
   void pump_down()
   {
-    BytesMessage msg;
-    while (tunnel->Read(&msg)) {
-      if (!write_all(local.get(), msg.data())) {
+    grpc::ByteBuffer buffer;
+    while (tunnel->Read(&buffer)) {
+      if (!forward(local.get(), buffer)) {
         break;
       }
     }
@@ -104,18 +149,18 @@ public:
   // kiln's server to the daemon.
   void pump_up()
   {
-    std::string buf(k_read_bytes, '\0');
-    BytesMessage msg;
+    ReadBuffer buf(k_read_bytes);
     while (true) {
-      ssize_t n = ::read(local.get(), buf.data(), buf.size());
+      ssize_t n = buf.read_from(local.get());
       if (n < 0 && errno == EINTR) {
         continue;
       }
       if (n <= 0) {
         break;
       }
-      msg.set_data(buf.data(), static_cast<std::size_t>(n));
-      if (!tunnel->Write(msg)) {
+      grpc::Slice data = buf.take(static_cast<std::size_t>(n));
+      if (!tunnel->Write(
+            bytes_field_message("", k_data_field, std::move(data)))) {
         break;
       }
     }
@@ -148,7 +193,7 @@ void Session::add(std::unique_ptr<grpc::Service> service,
   m_impl->methods.insert(m_impl->methods.end(), methods.begin(), methods.end());
 }
 
-util::Result<util::Unit> Session::start(moby::buildkit::v1::Control::Stub& stub)
+util::Result<util::Unit> Session::start(grpc::ChannelInterface& channel)
 {
   Impl& s = *m_impl;
   int fds[2];
@@ -175,7 +220,11 @@ util::Result<util::Unit> Session::start(moby::buildkit::v1::Control::Stub& stub)
   for (const auto& method : s.methods) {
     s.ctx.AddMetadata("x-docker-expose-session-grpc-method", method);
   }
-  s.tunnel = stub.Session(&s.ctx);
+  grpc::internal::RpcMethod method(k_session_method,
+                                   grpc::internal::RpcMethod::BIDI_STREAMING);
+  s.tunnel.reset(
+    grpc::internal::ClientReaderWriterFactory<
+      grpc::ByteBuffer, grpc::ByteBuffer>::Create(&channel, method, &s.ctx));
   util::debug("session " + s.id + ": started with " +
               std::to_string(s.methods.size()) + " methods");
 

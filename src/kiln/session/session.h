@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/impl/channel_interface.h>
 #include <grpcpp/impl/service_type.h>
 
-#include "kiln/control.grpc.pb.h"
 #include "kiln/util/result.h"
 
 namespace kiln::session {
@@ -40,8 +40,8 @@ public:
   void add(std::unique_ptr<grpc::Service> service,
            std::vector<std::string> methods);
 
-  /// Opens Control/Session on `stub` and starts serving through it.
-  util::Result<util::Unit> start(moby::buildkit::v1::Control::Stub& stub);
+  /// Opens Control/Session on `channel` and starts serving through it.
+  util::Result<util::Unit> start(grpc::ChannelInterface& channel);
 
   /// Opens a connection of its own with `dial`, announcing the session
   /// in its headers, and serves the daemon on it (the Docker Engine's

@@ -117,8 +117,6 @@ struct BuildPlan {
   std::map<std::string, std::string> frontend_attrs;
   /// The checked outputs, in request order.
   std::vector<OutputSpec> outputs;
-  /// The entitlements the build asks for, like `network.host`.
-  std::vector<std::string> entitlements;
 };
 
 /// Checks `flags` and resolves paths, outputs and frontend attributes;

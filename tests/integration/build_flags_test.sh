@@ -54,7 +54,7 @@ COPY greeting /greeting
 CMD ["/bin/busybox", "cat", "/greeting"]
 
 FROM base AS hosts
-RUN cat /etc/hosts > /hosts.txt && ls /dev/shm >/dev/null && ulimit -n > /nofile
+RUN cat /etc/hosts > /hosts.txt && ulimit -n > /nofile && echo ran-step
 
 FROM scratch AS hostsout
 COPY --from=hosts /hosts.txt /nofile /
@@ -234,7 +234,12 @@ PY
 "$KILN" build --builder one --progress rawjson --no-cache --target hostsout \
   -o "$RIG_TMP/rj1" "$ctx" 2>"$RIG_TMP/rj1.log"
 check_rawjson "$RIG_TMP/rj1.log"
-grep -q '"logs"' "$RIG_TMP/rj1.log" || rig_fail "rawjson: no logs of the RUN step"
+python3 - "$RIG_TMP/rj1.log" <<'PY' || rig_fail "rawjson: no log of the RUN step"
+import base64, json, sys
+docs = [json.loads(line) for line in open(sys.argv[1])]
+logs = [base64.b64decode(l["data"]) for d in docs for l in d.get("logs", [])]
+assert any(b"ran-step" in data for data in logs), logs
+PY
 BUILDKIT_PROGRESS=rawjson "$KILN" build --builder one --target base \
   -o "$RIG_TMP/rj2" "$ctx" 2>"$RIG_TMP/rj2.log"
 check_rawjson "$RIG_TMP/rj2.log"

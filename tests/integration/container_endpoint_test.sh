@@ -51,7 +51,8 @@ printf '%s\n' "$out"
 cat "$RIG_TMP/ls.err"
 ((took <= 6)) || rig_fail "ls took ${took}s with a 5s timeout"
 for node in remote-container0 via-exec0; do
-  grep -Eq "^ \\\\_ $node .* running +v0\\.32\\.2 .*linux/amd64" <<<"$out" ||
+  row="^ \\\\_ $node .* running +[0-9.]+ms +v0\\.32\\.2 .*linux/amd64"
+  grep -Eq "$row" <<<"$out" ||
     rig_fail "$node is not running with its platforms"
 done
 

@@ -170,7 +170,7 @@ case "$engine" in
   20.10.*) want_version="v0.8+unknown" ;;
   *) want_version="${engine%-moby}" ;;
 esac
-[[ "$row" == *" running $want_version "*linux/amd64* ]] ||
+[[ "$row" =~ " running "[0-9.]+ms" $want_version ".*linux/amd64 ]] ||
   rig_fail "default node row: $row (want running $want_version)"
 status=0
 err="$(docker buildx rm default 2>&1)" || status=$?

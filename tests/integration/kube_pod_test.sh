@@ -49,7 +49,7 @@ export KUBECTL_LOG="$RIG_TMP/kubectl.log"
 out="$("$KILN" ls --timeout 5s 2>"$RIG_TMP/ls.err")"
 printf '%s\n' "$out"
 cat "$RIG_TMP/ls.err"
-grep -Eq '^ \\_ kube0 .* running +v0\.32\.2 ' <<<"$out" ||
+grep -Eq '^ \\_ kube0 .* running +[0-9.]+ms +v0\.32\.2 ' <<<"$out" ||
   rig_fail "kube is not running"
 
 want='--context=ci --namespace=builds exec --container=buildkitd -i'

@@ -79,7 +79,7 @@ took=$((SECONDS - start))
 printf '%s\n' "$out"
 cat "$RIG_TMP/ls.err"
 ((took <= 6)) || rig_fail "ls took ${took}s with a 5s timeout"
-grep -Eq '^ \\_ viassh0 .* running +v0\.32\.2 ' <<<"$out" ||
+grep -Eq '^ \\_ viassh0 .* running +[0-9.]+ms +v0\.32\.2 ' <<<"$out" ||
   rig_fail "viassh is not running"
 
 # The reason names the helper, how it ended and what the remote buildctl

@@ -170,9 +170,10 @@ void run_build(const BuildFlags& flags, const Globals& globals)
     throw UserError("builder " + util::quote(builder.group.name) +
                     " has no node to build on");
   }
-  const store::Node& node = builder.group.nodes[choose_build_node(
-    builder, store::parse_platforms(flags.platforms), std::chrono::seconds(5),
-    std::cerr)];
+  std::size_t picked =
+    choose_build_node(builder, store::parse_platforms(flags.platforms),
+                      std::chrono::seconds(5), std::cerr);
+  const store::Node& node = builder.group.nodes[picked];
   auto driver = driver::make_driver(builder.group.driver, node);
   BuildPlan plan = plan_build(flags, driver->default_load());
   CachePlan cache = plan_cache(flags.cache, plan.frontend_attrs);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kiln/rpc_status.pb.h"
+#include "kiln/util/base64.h"
 
 namespace kiln::buildkit {
 
@@ -19,44 +20,6 @@ struct Range {
   int start = 0;
   int end = 0;
 };
-
-std::string base64_decode(const std::string& text)
-{
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') {
-      return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-      return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-      return c - '0' + 52;
-    }
-    if (c == '+' || c == '-') {
-      return 62;
-    }
-    if (c == '/' || c == '_') {
-      return 63;
-    }
-    return -1;
-  };
-  std::string out;
-  int bits = 0;
-  int acc = 0;
-  for (char c : text) {
-    int v = value(c);
-    if (v < 0) {
-      continue;
-    }
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 int line_of(const nlohmann::json& range, const char* end)
 {
@@ -89,7 +52,7 @@ std::string format_source(const nlohmann::json& doc)
   }
   const auto& info = doc["info"];
   std::vector<std::string> lines =
-    split_lines(base64_decode(info.value("data", "")));
+    split_lines(util::decode_base64(info.value("data", "")).bytes);
   std::vector<Range> ranges;
   for (const auto& r : doc.value("ranges", nlohmann::json::array())) {
     int start = line_of(r, "start");

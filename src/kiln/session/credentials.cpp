@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "kiln/util/base64.h"
 #include "kiln/util/command.h"
 #include "kiln/util/error.h"
 #include "kiln/util/fs.h"
@@ -58,67 +59,15 @@ std::string string_field(const json& obj, const std::string& name)
   return v != nullptr && v->is_string() ? v->get<std::string>() : "";
 }
 
-int base64_value(char c)
+// Decodes an `auth` field; throws with the Docker CLI's reason.
+std::string decode_auth(const std::string& text)
 {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
+  util::Base64 decoded = util::decode_base64(text);
+  if (!decoded.ok()) {
+    throw util::UserError("illegal base64 data at input byte " +
+                          std::to_string(decoded.bad_at));
   }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+') {
-    return 62;
-  }
-  return c == '/' ? 63 : -1;
-}
-
-// Decodes padded standard base64 (line breaks skipped); throws naming
-// the first byte that is not part of it.
-std::string base64_decode(const std::string& text)
-{
-  std::string out;
-  unsigned bits = 0;
-  int count = 0;
-  std::size_t end = text.size();
-  std::size_t at = 0;
-  auto bad = [&](std::size_t pos) {
-    return util::UserError("illegal base64 data at input byte " +
-                           std::to_string(pos));
-  };
-  for (; at < end; ++at) {
-    char c = text[at];
-    if (c == '\r' || c == '\n') {
-      continue;
-    }
-    if (c == '=') {
-      break;
-    }
-    int v = base64_value(c);
-    if (v < 0) {
-      throw bad(at);
-    }
-    bits = (bits << 6) | static_cast<unsigned>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xff);
-    }
-  }
-  // What is left must be exactly the padding a partial group needs.
-  std::size_t pads = 0;
-  for (std::size_t i = at; i < end; ++i) {
-    if (text[i] != '=') {
-      throw bad(i);
-    }
-    ++pads;
-  }
-  if (pads > 2 || (at + pads) % 4 != 0) {
-    throw bad(at);
-  }
-  return out;
+  return decoded.bytes;
 }
 
 AuthEntry decode_entry(const json& entry)
@@ -132,7 +81,7 @@ AuthEntry decode_entry(const json& entry)
     return out;
   }
 
-  std::string decoded = base64_decode(auth);
+  std::string decoded = decode_auth(auth);
   auto colon = decoded.find(':');
   if (colon == std::string::npos || colon == 0) {
     throw util::UserError("invalid auth configuration file");

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "kiln/util/base64.h"
 #include "kiln/util/error.h"
 
 namespace kiln::store {
@@ -24,9 +25,6 @@ constexpr std::array<const char*, 4> group_fields = {"Name", "Driver", "Nodes",
                                                      "Dynamic"};
 constexpr std::array<const char*, 6> node_fields = {
   "Name", "Endpoint", "Platforms", "DriverOpts", "Flags", "Files"};
-
-constexpr std::string_view base64_chars =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 bool same_ignoring_case(std::string_view a, std::string_view b)
 {
@@ -53,61 +51,14 @@ bool is_field(const std::string& key, const std::array<const char*, N>& all)
   return false;
 }
 
-std::string base64_encode(std::string_view data)
+// Decodes a file's base64 text; throws naming `where` when it is bad.
+std::string decode_file(std::string_view text, const std::string& where)
 {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < data.size(); i += 3) {
-    size_t n = std::min<size_t>(3, data.size() - i);
-    uint32_t chunk = 0;
-    for (size_t j = 0; j < 3; ++j) {
-      uint32_t byte = j < n ? static_cast<unsigned char>(data[i + j]) : 0;
-      chunk = chunk << 8 | byte;
-    }
-    for (size_t j = 0; j < 4; ++j) {
-      out += j <= n ? base64_chars[chunk >> (18 - 6 * j) & 63] : '=';
-    }
+  util::Base64 decoded = util::decode_base64(text);
+  if (!decoded.ok()) {
+    throw std::runtime_error(util::quote(where) + " is not valid base64");
   }
-  return out;
-}
-
-// Decodes standard padded base64, skipping line breaks as Go does.
-std::string base64_decode(std::string_view text, const std::string& where)
-{
-  std::string clean;
-  for (char c : text) {
-    if (c != '\r' && c != '\n') {
-      clean += c;
-    }
-  }
-  auto bad = [&] {
-    return std::runtime_error(util::quote(where) + " is not valid base64");
-  };
-  if (clean.size() % 4 != 0) {
-    throw bad();
-  }
-
-  std::string out;
-  for (size_t i = 0; i < clean.size(); i += 4) {
-    uint32_t chunk = 0;
-    size_t pad = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      char c = clean[i + j];
-      size_t value = base64_chars.find(c);
-      bool last = i + 4 == clean.size();
-      if (c == '=' && last && j >= 2 && (j == 3 || clean[i + 3] == '=')) {
-        ++pad;
-        value = 0;
-      } else if (value == std::string_view::npos || pad > 0) {
-        throw bad();
-      }
-      chunk = chunk << 6 | static_cast<uint32_t>(value);
-    }
-    for (size_t j = 0; j < 3 - pad; ++j) {
-      out += static_cast<char>(chunk >> (16 - 8 * j) & 0xff);
-    }
-  }
-  return out;
+  return decoded.bytes;
 }
 
 [[noreturn]] void wrong_type(const std::string& where, const char* wanted,
@@ -226,8 +177,7 @@ Node decode_node(const nlohmann::json& doc, const std::string& where)
         member(doc, "Files", prefix, "an object", Type::object)) {
     for (const auto& [key, value] : files->items()) {
       std::string file_where = prefix + "Files." + key;
-      out.files[key] =
-        base64_decode(string_value(value, file_where), file_where);
+      out.files[key] = decode_file(string_value(value, file_where), file_where);
     }
   }
 
@@ -286,7 +236,7 @@ Ordered encode_node(const Node& node)
   }
   out["Files"] = nullptr;
   for (const auto& [key, value] : node.files) {
-    out["Files"][key] = base64_encode(value);
+    out["Files"][key] = util::encode_base64(value);
   }
 
   append_unknown(out, node.extra, node_fields);

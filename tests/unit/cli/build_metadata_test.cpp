@@ -5,16 +5,6 @@
 namespace kiln::cli {
 namespace {
 
-TEST(DecodeBase64, StrictPadding)
-{
-  EXPECT_EQ(decode_base64("eyJhIjoxfQ=="), "{\"a\":1}");
-  EXPECT_EQ(decode_base64("YWJj"), "abc");
-  EXPECT_EQ(decode_base64(""), "");
-  EXPECT_EQ(decode_base64("YWJ"), std::nullopt);
-  EXPECT_EQ(decode_base64("sha256:abcd"), std::nullopt);
-  EXPECT_EQ(decode_base64("YW=j"), std::nullopt);
-}
-
 TEST(MetadataJson, EmbedsJsonObjectsKeepsStrings)
 {
   std::map<std::string, std::string> response = {

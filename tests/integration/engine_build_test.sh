@@ -201,6 +201,38 @@ docker build --network host --progress quiet -o type=registry \
 expect_line "^ERROR: failed to push $refused/nowhere: .*connection refused" \
   "$RIG_TMP/log10" "push to nowhere: no reason"
 
+# A registry that wants a login: the push is refused without one, and
+# done with the login from config.json's `auths`, which kiln hands the
+# Engine without showing it.
+if ! command -v htpasswd >/dev/null; then
+  rig_skip "htpasswd not found; run scripts/install-deps.sh"
+fi
+htpasswd -Bbn pusher s3cret-pw >"$RIG_TMP/htpasswd" 2>/dev/null
+rig_start_registry locked "$RIG_TMP/htpasswd"
+locked="${RIG_REGISTRY_ADDR[locked]}"
+status=0
+docker build --network host --progress plain -o type=registry \
+  -t "$locked/private:v1" "$ctx" >/dev/null 2>"$RIG_TMP/log11" || status=$?
+((status == 1)) || rig_fail "push with no login: want exit 1, got $status"
+expect_line "^ERROR: failed to push $locked/private:v1: " "$RIG_TMP/log11" \
+  "push with no login: no reason"
+python3 - "$DOCKER_CONFIG/config.json" "$locked" <<'PY'
+import base64, json, os, sys
+path, registry = sys.argv[1:]
+config = json.load(open(path)) if os.path.exists(path) else {}
+login = base64.b64encode(b"pusher:s3cret-pw").decode()
+config.setdefault("auths", {})[registry] = {"auth": login}
+json.dump(config, open(path, "w"))
+PY
+BUILDX_DEBUG=1 docker build --network host --progress plain -o type=registry \
+  -t "$locked/private:v1" "$ctx" >/dev/null 2>"$RIG_TMP/log12" ||
+  { cat "$RIG_TMP/log12" >&2; rig_fail "push with a login failed"; }
+tags="$(curl -s -u pusher:s3cret-pw "http://$locked/v2/private/tags/list")"
+[[ "$tags" == *'"v1"'* ]] || rig_fail "the registry has no private:v1: $tags"
+if grep -q 's3cret-pw' "$RIG_TMP/log12"; then
+  rig_fail "the password shows in the build's output"
+fi
+
 # A Docker context of its own, from $DOCKER_CONFIG/contexts: its builder
 # is named after it.
 docker context create eng --docker "host=$DOCKER_HOST" >/dev/null 2>&1

@@ -246,7 +246,7 @@ void run_build(const BuildFlags& flags, const Globals& globals)
   services.show_shared(*display);
   util::Result<util::Unit> pushed = util::Unit{};
   if (result && !engine_pushes.empty()) {
-    pushed = push_with_engine(engine_pushes, *display);
+    pushed = push_with_engine(engine_pushes, services.credentials(), *display);
   }
   if (outputs.loaded->finished > 0) {
     display->local_step("importing to docker", outputs.loaded->started,

@@ -45,6 +45,12 @@ public:
   /// last call, as Buildx does; call it where `display` is updated.
   void show_shared(progress::Display& display);
 
+  /// Returns the registry credentials read from the Docker config.
+  [[nodiscard]] session::CredentialStore& credentials() const
+  {
+    return *m_credentials;
+  }
+
 private:
   // Registries whose credentials were shared, with the time they were,
   // filled on the session's threads.

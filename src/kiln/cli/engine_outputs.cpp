@@ -47,6 +47,13 @@ std::vector<std::string>
 adapt_for_engine(BuildPlan& plan, const driver::EngineFeatures& features)
 {
   std::vector<std::string> pushes;
+  auto platform = plan.frontend_attrs.find("platform");
+  if (platform != plan.frontend_attrs.end() &&
+      platform->second.find(',') != std::string::npos &&
+      !features.containerd_store) {
+    throw not_supported("Multi-platform build",
+                        "https://docs.docker.com/go/build-multi-platform/");
+  }
   const std::string exporters_docs =
     "https://docs.docker.com/go/build-exporters/";
   for (auto& out : plan.outputs) {
@@ -94,12 +101,21 @@ adapt_for_engine(BuildPlan& plan, const driver::EngineFeatures& features)
 }
 
 util::Result<util::Unit> push_with_engine(const std::vector<std::string>& names,
+                                          session::CredentialStore& credentials,
                                           progress::Display& display)
 {
   engine::Host host = engine::current_host();
   for (const auto& name : names) {
+    std::string registry = engine::registry_of(name);
+    auto login = credentials.lookup(registry);
+    if (!login) {
+      return util::Error{login.error().kind, "failed to push " + name + ": " +
+                                               login.error().message};
+    }
     double started = seconds_now();
-    auto pushed = engine::push_image(host, name);
+    auto pushed = engine::push_image(
+      host, name,
+      engine::registry_auth(login->username, login->secret, registry));
     display.local_step("pushing " + name + " with docker", started,
                        seconds_now());
     if (!pushed) {

@@ -6,6 +6,7 @@
 #include "kiln/cli/build_options.h"
 #include "kiln/driver/driver.h"
 #include "kiln/progress/display.h"
+#include "kiln/session/credentials.h"
 #include "kiln/util/result.h"
 
 namespace kiln::cli {
@@ -21,9 +22,10 @@ std::vector<std::string>
 adapt_for_engine(BuildPlan& plan, const driver::EngineFeatures& features);
 
 /// Pushes each of `names` through the current Docker Engine, one after
-/// the other, showing each as a step on `display`; stops at the first
-/// failure.
+/// the other, with the login `credentials` hold for its registry,
+/// showing each as a step on `display`; stops at the first failure.
 util::Result<util::Unit> push_with_engine(const std::vector<std::string>& names,
+                                          session::CredentialStore& credentials,
                                           progress::Display& display);
 
 } // namespace kiln::cli

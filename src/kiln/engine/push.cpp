@@ -8,6 +8,7 @@
 #include "kiln/engine/http.h"
 #include "kiln/engine/socket.h"
 #include "kiln/engine/tls_relay.h"
+#include "kiln/util/base64.h"
 #include "kiln/util/fd.h"
 #include "kiln/util/log.h"
 
@@ -19,10 +20,6 @@ constexpr std::chrono::seconds k_connect_timeout{20};
 constexpr std::chrono::minutes k_push_timeout{30};
 // The push's progress stream is read whole; past this it is cut short.
 constexpr std::size_t k_max_stream = 8 << 20;
-
-// The empty credentials, `{}` in URL-safe base64, that the Engine needs
-// to push anonymously.
-constexpr const char* k_anonymous_auth = "e30=";
 
 // Returns the first error in the Engine's stream of JSON messages.
 std::string stream_error(const std::string& body)
@@ -48,7 +45,7 @@ std::string stream_error(const std::string& body)
 
 util::Result<util::Unit> push_on(int fd, const Endpoint& endpoint,
                                  const Host& host, const std::string& name,
-                                 Deadline deadline)
+                                 const std::string& auth, Deadline deadline)
 {
   auto [repo, tag] = split_tag(name);
   // HTTP/1.0: the Engine sends the stream unchunked and closes at its end.
@@ -60,8 +57,7 @@ util::Result<util::Unit> push_on(int fd, const Endpoint& endpoint,
   for (const auto& [key, value] : host.headers) {
     request += key + ": " + value + "\r\n";
   }
-  request += "X-Registry-Auth: " + std::string(k_anonymous_auth) +
-             "\r\nContent-Length: 0\r\n\r\n";
+  request += "X-Registry-Auth: " + auth + "\r\nContent-Length: 0\r\n\r\n";
   auto sent = send_all(fd, request, deadline);
   if (!sent) {
     return sent.error();
@@ -103,7 +99,40 @@ std::pair<std::string, std::string> split_tag(const std::string& name)
   return {name.substr(0, colon), name.substr(colon + 1)};
 }
 
-util::Result<util::Unit> push_image(const Host& host, const std::string& name)
+std::string registry_of(const std::string& name)
+{
+  auto slash = name.find('/');
+  std::string first = name.substr(0, slash);
+  bool is_host =
+    first.find_first_of(".:") != std::string::npos || first == "localhost";
+  if (slash == std::string::npos || !is_host) {
+    return "registry-1.docker.io";
+  }
+  return first;
+}
+
+std::string registry_auth(const std::string& username,
+                          const std::string& secret, const std::string& server)
+{
+  nlohmann::json login = nlohmann::json::object();
+  if (username.empty() && !secret.empty()) {
+    login["identitytoken"] = secret;
+  } else if (!username.empty()) {
+    login["username"] = username;
+    login["password"] = secret;
+  }
+  if (!login.empty()) {
+    login["serveraddress"] = server;
+  }
+  std::string text = util::encode_base64(login.dump());
+  for (char& c : text) {
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return text;
+}
+
+util::Result<util::Unit> push_image(const Host& host, const std::string& name,
+                                    const std::string& auth)
 {
   auto start = util::Clock::now();
   std::string what = "POST /images/" + name + "/push at " + host.address;
@@ -125,7 +154,7 @@ util::Result<util::Unit> push_image(const Host& host, const std::string& name)
   util::Fd owned(*fd);
 
   auto pushed =
-    push_on(owned.get(), *endpoint, host, name, start + k_push_timeout);
+    push_on(owned.get(), *endpoint, host, name, auth, start + k_push_timeout);
   util::debug_call(what, pushed ? "ok" : pushed.error().message, start);
   return pushed;
 }

@@ -1,5 +1,6 @@
 #include "kiln/cli/engine_outputs.h"
 #include "kiln/engine/push.h"
+#include "kiln/util/base64.h"
 #include "kiln/util/error.h"
 
 #include <gtest/gtest.h>
@@ -112,6 +113,55 @@ TEST(AdaptForEngine, Pushes)
   EXPECT_TRUE(adapt_for_engine(push, containerd).empty());
   EXPECT_EQ(push.outputs[0].type, "moby");
   EXPECT_EQ(push.outputs[0].attrs.at("push"), "true");
+}
+
+} // namespace
+} // namespace kiln::cli
+
+namespace kiln::cli {
+namespace {
+
+TEST(AdaptForEngine, MultiPlatformNeedsTheContainerdStore)
+{
+  BuildPlan plan = plan_with({OutputSpec{"image", "", {{"name", "app"}}}});
+  plan.frontend_attrs["platform"] = "linux/amd64,linux/arm64";
+  EXPECT_EQ(error_of(plan, classic),
+            "Multi-platform build is not supported for the docker driver.\n"
+            "Switch to a different driver, or turn on the containerd image "
+            "store, and try again.\n"
+            "Learn more at https://docs.docker.com/go/build-multi-platform/");
+  EXPECT_EQ(error_of(plan, containerd), "");
+  plan.frontend_attrs["platform"] = "linux/arm64";
+  EXPECT_EQ(error_of(plan, classic), "");
+}
+
+TEST(RegistryOf, HostOrDockerHub)
+{
+  EXPECT_EQ(engine::registry_of("127.0.0.1:5000/app:v1"), "127.0.0.1:5000");
+  EXPECT_EQ(engine::registry_of("localhost/app"), "localhost");
+  EXPECT_EQ(engine::registry_of("ghcr.io/org/app"), "ghcr.io");
+  EXPECT_EQ(engine::registry_of("org/app"), "registry-1.docker.io");
+  EXPECT_EQ(engine::registry_of("app:v1"), "registry-1.docker.io");
+}
+
+TEST(RegistryAuth, LoginAsUrlSafeBase64Json)
+{
+  EXPECT_EQ(engine::registry_auth("", "", "r:5000"), "e30=");
+  // {"password":"p?>","serveraddress":"r","username":"u"}: URL-safe.
+  std::string auth = engine::registry_auth("u", "p?>", "r");
+  EXPECT_EQ(auth.find_first_of("+/"), std::string::npos);
+  std::string standard = auth;
+  for (char& c : standard) {
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  EXPECT_EQ(util::decode_base64(standard).bytes,
+            R"({"password":"p?>","serveraddress":"r","username":"u"})");
+  std::string token = engine::registry_auth("", "tok", "r");
+  for (char& c : token) {
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  EXPECT_EQ(util::decode_base64(token).bytes,
+            R"({"identitytoken":"tok","serveraddress":"r"})");
 }
 
 } // namespace
